@@ -1,0 +1,59 @@
+# mm-series: a patch series against mainline Linux and the scripts that prove
+# it.  This Makefile is only the table of contents: every target runs one
+# script from scripts/ (each also runs alone, with --help).
+#
+# Knobs (environment or make variables): KSRC=/path/to/linux BASE=<commit>
+# ARCH=x86_64|i386|arm64 SERIES=file PATCHES=dir BUILD_DIR=dir CACHE_DIR=dir
+
+S := scripts
+
+.NOTPARALLEL:
+
+.PHONY: help all deps base apply quilt-check checkpatch sparse w1 cocci lint \
+	bisect bisect-all test-scripts check clean
+
+help:
+	@sed -n 's/^\([a-z-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 24
+
+all: deps base apply lint ## the main job: base -> apply -> lint (-> matrix, see README)
+
+deps: ## install every tool (apt-get; sid's sparse privately)
+	$(S)/deps.sh
+
+base: ## fetch/unpack the base (or clone KSRC) into build/src/linux
+	$(S)/base.sh
+
+apply: ## git am the series onto the base (branch "series")
+	$(S)/apply.sh
+
+quilt-check: ## the series applies with quilt too, to the same tree
+	$(S)/quilt-check.sh
+
+checkpatch: ## checkpatch.pl --strict on every patch
+	$(S)/checkpatch.sh
+
+sparse: ## no new sparse warnings vs the base, per object and arch
+	$(S)/static.sh sparse
+
+w1: ## no new W=1 warnings vs the base, per object and arch
+	$(S)/static.sh w1
+
+cocci: ## no new coccicheck reports vs the base
+	$(S)/static.sh cocci
+
+lint: quilt-check checkpatch sparse w1 cocci bisect ## every static check
+
+bisect: ## each prefix of the series builds (x86_64; ARCH= for another)
+	$(S)/bisect.sh
+
+bisect-all: ## each prefix of the series builds on every arch
+	ARCH=all $(S)/bisect.sh
+
+test-scripts: ## the scripts' own tests (bats)
+	$(S)/test-scripts.sh
+
+check: deps base apply lint test-scripts ## the test command (.ci/run)
+	$(S)/report.sh
+
+clean: ## remove build/ (the cache dir stays)
+	rm -rf build

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# base.sh - stage 1: get the base tree into our own clone (build/src/linux).
+#
+# Default: Debian's linux-source package pinned in configs/base.conf, fetched
+# with a private apt config (the system's sources are not touched), checked
+# against the pinned SHA256, unpacked and committed as one base commit with a
+# fixed identity and date, so every machine gets the same commit id.  The
+# package and the base repository are cached in CACHE_DIR.
+#
+# With KSRC=/path/to/linux (a git checkout) and optionally BASE=<commit-ish>
+# (default HEAD), the base is that commit of the user's tree.  The user's tree
+# is never written to: we make a shared clone of it under build/.
+#
+# Environment: KSRC, BASE, CACHE_DIR (default ~/.cache/mm-series),
+#              BUILD_DIR (default ./build)
+# Output: build/src/linux with branch "base", and build/base.env.
+
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+parse_help "$@"
+need_tool git
+
+# shellcheck source=configs/base.conf
+. "$CONFIG_DIR/base.conf"
+
+# fetch_deb: sets DEB to the verified .deb of the base package (and
+# BASE_PKG, BASE_PKG_VERSION, BASE_FALLBACK to what was really fetched).
+fetch_deb() {
+	local version=$BASE_PKG_VERSION sha=$BASE_PKG_SHA256 dl=$CACHE_DIR/downloads
+	mkdir -p "$dl"
+	DEB=$dl/${BASE_PKG}_${version/:/%3a}_all.deb
+	if [ -f "$DEB" ] && echo "$sha  $DEB" | sha256sum -c --status; then
+		return
+	fi
+	need_tool apt-get apt-cache sha256sum
+	apt_private_update
+	if ! apt-cache "${APT_OPTS[@]}" show "$BASE_PKG=$version" >/dev/null 2>&1; then
+		local pkg
+		pkg=$(apt-cache "${APT_OPTS[@]}" pkgnames "${BASE_PKG_FALLBACK_GLOB%\*}" | sort -V | tail -n 1)
+		[ -n "$pkg" ] || die "neither $BASE_PKG $version nor any $BASE_PKG_FALLBACK_GLOB is on the mirror"
+		version=$(apt-cache "${APT_OPTS[@]}" policy "$pkg" | sed -n 's/^ *Candidate: //p')
+		sha=$(apt-cache "${APT_OPTS[@]}" show "$pkg=$version" | sed -n 's/^SHA256: //p' | head -n 1)
+		warn "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+		warn "the pinned base $BASE_PKG $BASE_PKG_VERSION is gone from the mirror;"
+		warn "FALLING BACK to $pkg $version. Results are NOT against the pinned base."
+		warn "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+		BASE_PKG=$pkg BASE_FALLBACK=1
+		DEB=$dl/${BASE_PKG}_${version/:/%3a}_all.deb
+	fi
+	log "downloading $BASE_PKG $version (~170 MB)"
+	(cd "$dl" && apt-get "${APT_OPTS[@]}" -q download "$BASE_PKG=$version" >"$dl/download.log" 2>&1) ||
+		die "apt-get download $BASE_PKG=$version failed: see $dl/download.log"
+	echo "$sha  $DEB" | sha256sum -c --status ||
+		die "$DEB does not match SHA256 $sha: refusing to use it"
+	BASE_PKG_VERSION=$version
+}
+
+# debian_base: the cached one-commit repository made from the package.
+debian_base() {
+	local deb repo tmp tarball pinned=$BASE_PKG_VERSION
+	BASE_FALLBACK=0
+	fetch_deb
+	deb=$DEB
+	repo=$CACHE_DIR/base/${BASE_PKG}_${BASE_PKG_VERSION}.git
+	if ! git -C "$repo" rev-parse -q --verify refs/tags/base >/dev/null 2>&1; then
+		need_tool dpkg-deb tar xz
+		rm -rf "$repo" "$repo.tmp"
+		tmp=$repo.tmp
+		mkdir -p "$tmp/deb" "$tmp/tree"
+		log "unpacking $(basename "$deb")"
+		dpkg-deb -x "$deb" "$tmp/deb"
+		tarball=$(find "$tmp/deb/usr/src" -maxdepth 1 -name "${BASE_TARBALL%%.tar*}*.tar.*" | head -n 1)
+		[ -n "$tarball" ] || die "no kernel tarball under /usr/src in $deb"
+		run_logged "$tmp/untar.log" tar -C "$tmp/tree" --strip-components=1 -xf "$tarball"
+		rm -rf "$tmp/deb"
+		log "committing the unpacked tree as the base commit (~90k files)"
+		git init -q --bare "$tmp/base.git"
+		# Debian's top-level .gitignore ignores everything: add with -f.
+		# Fixed identity and date: the same tree gives the same commit id.
+		(
+			export GIT_DIR=$tmp/base.git GIT_WORK_TREE=$tmp/tree
+			export GIT_AUTHOR_NAME="Debian $BASE_PKG" GIT_AUTHOR_EMAIL="debian-kernel@lists.debian.org"
+			export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
+			export GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" GIT_COMMITTER_DATE="2000-01-01T00:00:00Z"
+			git add -f -A
+			git commit -q --no-verify -m "Base: $BASE_PKG $BASE_PKG_VERSION (Linux $BASE_RELEASE)" \
+				-m "Unpacked from Debian's $(basename "$deb")."
+			git tag base
+		)
+		rm -rf "$tmp/tree"
+		mv "$tmp/base.git" "$repo"
+		rm -rf "$tmp"
+	fi
+	BASE_ORIGIN=$repo
+	BASE_COMMIT=$(git -C "$repo" rev-parse 'base^{commit}')
+	BASE_DESC="Debian $BASE_PKG $BASE_PKG_VERSION (Linux $BASE_RELEASE)"
+	[ "$BASE_FALLBACK" = 0 ] || BASE_DESC="$BASE_DESC [FALLBACK: pinned $pinned was not available]"
+}
+
+user_base() {
+	[ -d "$KSRC" ] || die "KSRC=$KSRC does not exist"
+	git -C "$KSRC" rev-parse --git-dir >/dev/null 2>&1 ||
+		die "KSRC=$KSRC is not a git checkout (the default base needs no KSRC)"
+	if [ ! -f "$KSRC/Makefile" ] || [ ! -f "$KSRC/scripts/checkpatch.pl" ]; then
+		die "KSRC=$KSRC does not look like a Linux tree (no Makefile or scripts/checkpatch.pl)"
+	fi
+	BASE_ORIGIN=$(cd "$KSRC" && pwd)
+	BASE_COMMIT=$(git -C "$KSRC" rev-parse -q --verify "${BASE:-HEAD}^{commit}") ||
+		die "BASE=${BASE:-HEAD} is not a commit in $KSRC"
+	if [ -n "$(git -C "$KSRC" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+		warn "KSRC=$KSRC has uncommitted changes: they are NOT part of the base;"
+		warn "the base is commit $BASE_COMMIT, and $KSRC is left as it is"
+	fi
+	BASE_DESC="$(git -C "$KSRC" describe --tags --always "$BASE_COMMIT" 2>/dev/null || echo "$BASE_COMMIT") from $BASE_ORIGIN"
+	BASE_FALLBACK=0
+}
+
+stage base
+if [ -n "${KSRC:-}" ]; then
+	user_base
+else
+	[ -z "${BASE:-}" ] || die "BASE= needs KSRC= (the default base is fixed by configs/base.conf)"
+	debian_base
+fi
+
+# Our clone shares the origin's objects (alternates) and writes nothing there.
+if [ -d "$SRC_DIR/.git" ] && [ "$(sgit config --get mmseries.origin || true)" != "$BASE_ORIGIN" ]; then
+	log "build/src/linux came from another base: removing it"
+	rm -rf "$SRC_DIR" "$BUILD_DIR/wt"
+fi
+if [ ! -d "$SRC_DIR/.git" ]; then
+	log "cloning $BASE_ORIGIN (shared, read-only for the origin)"
+	mkdir -p "$(dirname "$SRC_DIR")"
+	git clone -q --shared --no-checkout "$BASE_ORIGIN" "$SRC_DIR"
+	sgit config mmseries.origin "$BASE_ORIGIN"
+	sgit config advice.detachedHead false
+fi
+# our commits (git am) carry the project's identity, not the user tree's
+for key in user.name user.email; do
+	val=$(git -C "$TOP" config --get "$key" || true)
+	[ -z "$val" ] || sgit config "$key" "$val"
+done
+sgit cat-file -e "$BASE_COMMIT^{commit}" || die "commit $BASE_COMMIT is not in $BASE_ORIGIN"
+sgit branch -f base "$BASE_COMMIT"
+if ! sgit rev-parse -q --verify HEAD >/dev/null || [ -n "$(sgit status --porcelain 2>/dev/null | head -n 1)" ] ||
+	! sgit merge-base --is-ancestor "$BASE_COMMIT" HEAD; then
+	log "checking out the base in build/src/linux"
+	run_logged "$LOG_DIR/checkout.log" git -C "$SRC_DIR" checkout -q --force base
+fi
+
+mkdir -p "$BUILD_DIR"
+{
+	printf 'BASE_COMMIT=%q\n' "$BASE_COMMIT"
+	printf 'BASE_DESC=%q\n' "$BASE_DESC"
+	printf 'BASE_ORIGIN=%q\n' "$BASE_ORIGIN"
+	printf 'BASE_FALLBACK=%q\n' "$BASE_FALLBACK"
+	printf 'BASE_KIND=%q\n' "$([ -n "${KSRC:-}" ] && echo git || echo debian)"
+} >"$BASE_ENV"
+log "base: $BASE_DESC"
+log "base commit: $BASE_COMMIT"

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# bisect.sh - every prefix of the series builds (bisectability).
+#
+# For k = 1..N it checks out base + the first k patches (build/wt/bisect) and
+# builds the arch's matrix kernel incrementally in build/bisect/<arch> (one
+# out-of-tree dir per arch, ccache), with W=1 off and -Werror off as upstream
+# builds do.  Default: x86_64; ARCH=<arch> for another one, ARCH=all for the
+# whole matrix (make bisect-all).
+#
+# Environment: ARCH (x86_64 | i386 | arm64 | all), BUILD_DIR, CACHE_DIR
+# Output: build/results/lint/bisect.txt
+# Needs: make apply
+
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+parse_help "$@"
+need_tool make gcc ccache git
+
+case "${ARCH:-x86_64}" in
+all) arches=$KNOWN_ARCHES ;;
+*)
+	check_arch "${ARCH:-x86_64}"
+	arches=${ARCH:-x86_64}
+	;;
+esac
+stage bisect
+require_series
+load_series
+n=${#SERIES_PATCHES[@]}
+report=$RESULTS_DIR/lint/bisect.txt
+mkdir -p "$(dirname "$report")"
+: >"$report"
+if [ "$n" -eq 0 ]; then
+	log "0 patches: nothing to bisect"
+	echo "0 patches" >"$report"
+	exit 0
+fi
+mapfile -t commits < <(sgit rev-list --reverse "$BASE_COMMIT..series")
+[ "${#commits[@]}" -eq "$n" ] || die "branch 'series' has ${#commits[@]} commits but the series file lists $n patches: run 'make apply'"
+for arch in $arches; do
+	out=$BUILD_DIR/bisect/$arch
+	for k in $(seq 1 "$n"); do
+		c=${commits[$((k - 1))]}
+		wt=$(worktree bisect "$c")
+		subject=$(git -C "$wt" log -1 --format=%s)
+		log "$arch: [$k/$n] $subject"
+		kernel_config "$arch" "$wt" "$out"
+		t0=$SECONDS
+		if ! run_logged "$out.build-$k.log" kernel_make "$arch" "$wt" "$out"; then
+			echo "$arch $k/$n FAIL $subject" >>"$report"
+			die "$arch: the series does not build at patch $k/$n ($(basename "${SERIES_PATCHES[$((k - 1))]}")): $out.build-$k.log"
+		fi
+		echo "$arch $k/$n ok $((SECONDS - t0))s $subject" >>"$report"
+	done
+done
+log "every prefix of the $n-patch series builds on: $arches"

@@ -1,0 +1,258 @@
+# SPDX-License-Identifier: GPL-2.0
+# scripts/lib.sh - the one helper every stage script sources: paths, logging,
+# error exit, argument checks, the series file and kernel make.
+#
+# Not runnable on its own.  Each stage starts with:
+#     . "$(dirname "$0")/lib.sh"
+# shellcheck shell=bash
+# Variables here are used by the scripts that source this file.
+# shellcheck disable=SC2034
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$TOP/build}
+CACHE_DIR=${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mm-series}
+SERIES_FILE=${SERIES:-$TOP/series}
+PATCH_DIR=${PATCHES:-$TOP/patches}
+CONFIG_DIR=$TOP/configs
+# our own clone of the base (never the user's tree); branches "base" and "series"
+SRC_DIR=$BUILD_DIR/src/linux
+BASE_ENV=$BUILD_DIR/base.env
+RESULTS_DIR=$BUILD_DIR/results
+LOG_DIR=$BUILD_DIR/logs
+JOBS=${JOBS:-$(($(nproc) + 1))}
+# every architecture the matrix knows
+KNOWN_ARCHES="x86_64 i386 arm64"
+
+# Variables given on our own make command line (V=2, KSRC=...) must not leak
+# into the kernel's make.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
+
+PROG=$(basename "$0" .sh)
+
+log() { printf '[%s] %s\n' "$PROG" "$*"; }
+warn() { printf '[%s] WARNING: %s\n' "$PROG" "$*" >&2; }
+die() {
+	printf '[%s] ERROR: %s\n' "$PROG" "$*" >&2
+	exit 1
+}
+
+# usage: print the script's header comment (lines after the shebang that start
+# with "# ", up to the first blank line) as its --help text.
+usage() {
+	sed -n '2,/^$/{s/^# \{0,1\}//p}' "$0"
+}
+
+# Every stage takes --help and nothing else on its command line; its knobs are
+# environment variables (the same names make passes on).
+parse_help() {
+	local arg
+	for arg in "$@"; do
+		case "$arg" in
+		-h | --help)
+			usage
+			exit 0
+			;;
+		*) die "unknown argument '$arg' (see $0 --help)" ;;
+		esac
+	done
+}
+
+need_tool() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 ||
+			die "'$t' is not installed: run 'make deps' (scripts/deps.sh) first"
+	done
+}
+
+# stage NAME: print a progress line now and an elapsed-time line at exit.
+STAGE_T0=$SECONDS
+stage() {
+	STAGE_NAME=$1
+	STAGE_T0=$SECONDS
+	log "== $STAGE_NAME"
+	trap 'stage_end $?' EXIT
+}
+stage_end() {
+	local rc=$1 verdict=ok
+	[ "$rc" -eq 0 ] || verdict="FAILED (exit $rc)"
+	log "== $STAGE_NAME: $verdict in $((SECONDS - STAGE_T0))s"
+	# one line per stage run, for scripts/report.sh
+	if mkdir -p "$RESULTS_DIR" 2>/dev/null; then
+		printf '%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$STAGE_NAME${ARCH:+ ($ARCH)}" \
+			"$([ "$rc" -eq 0 ] && echo pass || echo FAIL)" "$((SECONDS - STAGE_T0))" >>"$RESULTS_DIR/stages.tsv"
+	fi
+}
+
+# run_logged LOGFILE CMD...: run a long command with its output in LOGFILE and
+# a progress line every 60 s; on failure show the log's tail.
+run_logged() {
+	local logfile=$1 pid rc t0=$SECONDS
+	shift
+	mkdir -p "$(dirname "$logfile")"
+	"$@" >"$logfile" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 2
+		if [ $(((SECONDS - t0) % 60)) -lt 2 ] && [ $((SECONDS - t0)) -ge 60 ]; then
+			log "   ... $((SECONDS - t0))s, $(wc -l <"$logfile") log lines ($logfile)"
+		fi
+	done
+	rc=0
+	wait "$pid" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		tail -n 25 "$logfile" >&2
+		warn "command failed (exit $rc), full log: $logfile"
+	fi
+	return "$rc"
+}
+
+check_arch() {
+	local a
+	for a in $KNOWN_ARCHES; do
+		[ "$1" = "$a" ] && return 0
+	done
+	die "unknown ARCH '$1' (known: $KNOWN_ARCHES)"
+}
+
+# The arches a stage works on: ARCH=<one> or all of them.
+selected_arches() {
+	if [ -n "${ARCH:-}" ]; then
+		check_arch "$ARCH"
+		echo "$ARCH"
+	else
+		echo "$KNOWN_ARCHES"
+	fi
+}
+
+# series_patches: the patch files named by the series file, in order, one per
+# line (quilt syntax: comments, blank lines, "-p1" options are allowed).
+series_patches() {
+	[ -f "$SERIES_FILE" ] || die "no series file at $SERIES_FILE"
+	local name rest
+	while read -r name rest; do
+		case "$name" in '' | '#'*) continue ;; esac
+		case "$rest" in '' | '-p1' | '#'*) ;; *) die "series: unsupported options '$rest' for $name (only -p1)" ;; esac
+		[ -f "$PATCH_DIR/$name" ] || die "series names $name, but $PATCH_DIR/$name does not exist"
+		echo "$PATCH_DIR/$name"
+	done <"$SERIES_FILE"
+}
+
+# load_series: SERIES_PATCHES=(the patch files in order); dies on a bad series.
+load_series() {
+	local list
+	list=$(series_patches)
+	SERIES_PATCHES=()
+	[ -z "$list" ] || mapfile -t SERIES_PATCHES <<<"$list"
+}
+
+# load_base: the base recorded by scripts/base.sh.
+load_base() {
+	if [ ! -f "$BASE_ENV" ] || [ ! -d "$SRC_DIR/.git" ]; then
+		die "no base tree yet: run 'make base' (scripts/base.sh) first"
+	fi
+	# shellcheck source=/dev/null
+	. "$BASE_ENV"
+}
+
+# git in our clone
+sgit() { git -C "$SRC_DIR" "$@"; }
+
+# require_series: the series branch must exist and sit on the recorded base.
+require_series() {
+	load_base
+	sgit rev-parse -q --verify refs/heads/series >/dev/null ||
+		die "no applied series yet: run 'make apply' (scripts/apply.sh) first"
+	sgit merge-base --is-ancestor "$BASE_COMMIT" series ||
+		die "branch 'series' is not on the base $BASE_COMMIT: run 'make apply' again"
+}
+
+# worktree NAME COMMIT: a plain checkout of COMMIT under build/wt/NAME, owned
+# by us.  Re-used between runs so unchanged files keep their mtimes and
+# out-of-tree builds stay incremental.
+worktree() {
+	local dir=$BUILD_DIR/wt/$1 commit=$2
+	if [ -e "$dir/.git" ]; then
+		git -C "$dir" checkout -q --force --detach "$commit"
+		git -C "$dir" clean -q -f -d -x
+	else
+		mkdir -p "$BUILD_DIR/wt"
+		sgit worktree prune
+		sgit worktree add -q --detach "$dir" "$commit"
+	fi
+	echo "$dir"
+}
+
+# kernel_config ARCH SRCTREE OUTDIR: allnoconfig + the arch's fragments from
+# configs/matrix.conf (merge_config.sh) + olddefconfig, then check that every
+# requested option survived; die naming the ones that did not.
+kernel_config() {
+	local arch=$1 src=$2 out=$3 f names=() frags=() line want missing=()
+	read -ra names < <(awk -v a="$arch" '$1 == a { $1 = ""; print }' "$CONFIG_DIR/matrix.conf")
+	for f in "${names[@]}"; do
+		[ -f "$CONFIG_DIR/kernel/$f.config" ] || die "configs/matrix.conf: no configs/kernel/$f.config"
+		frags+=("$CONFIG_DIR/kernel/$f.config")
+	done
+	[ "${#frags[@]}" -gt 0 ] || die "configs/matrix.conf has no line for $arch"
+	kernel_make "$arch" "$src" "$out" allnoconfig >"$out.kconfig.log" 2>&1 ||
+		die "allnoconfig failed for $arch: $out.kconfig.log"
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frags[@]}" >>"$out.kconfig.log" 2>&1 ||
+		die "merge_config.sh failed for $arch: $out.kconfig.log"
+	kernel_make "$arch" "$src" "$out" olddefconfig >>"$out.kconfig.log" 2>&1 ||
+		die "olddefconfig failed for $arch: $out.kconfig.log"
+	while read -r line; do
+		case "$line" in
+		CONFIG_*=*) grep -qxF "$line" "$out/.config" || missing+=("$line") ;;
+		"# CONFIG_"*" is not set")
+			want=${line#\# }
+			want=${want%% *}
+			! grep -q "^$want=" "$out/.config" || missing+=("$line")
+			;;
+		esac
+	done < <(cat "${frags[@]}")
+	[ "${#missing[@]}" -eq 0 ] ||
+		die "$arch: these options did not survive olddefconfig (missing dependency?): ${missing[*]}"
+}
+
+# Touched files of the series (paths relative to the tree).
+series_files() { sgit diff --name-only "$BASE_COMMIT" series; }
+
+# kernel_make ARCH SRCTREE OUTDIR ARGS...: the kernel's make, out of tree,
+# with ccache and the cross compiler the arch needs.
+kernel_make() {
+	local arch=$1 src=$2 out=$3 karch cross=''
+	shift 3
+	case "$arch" in
+	x86_64 | i386) karch=$arch ;;
+	arm64)
+		karch=arm64
+		cross=aarch64-linux-gnu-
+		;;
+	*) die "kernel_make: unknown arch $arch" ;;
+	esac
+	mkdir -p "$out"
+	CCACHE_DIR=${CCACHE_DIR:-$CACHE_DIR/ccache} \
+		make -s -C "$src" O="$out" ARCH="$karch" CROSS_COMPILE="$cross" \
+		CC="ccache ${cross}gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"
+}
+
+# The private apt config (configs/apt/sources.list, state under CACHE_DIR/apt):
+# used for the base package and sid's sparse, never touching the system's apt.
+APT_DIR=$CACHE_DIR/apt
+APT_OPTS=(
+	-o "Dir::Etc::SourceList=$CONFIG_DIR/apt/sources.list"
+	-o "Dir::Etc::SourceParts=/dev/null"
+	-o "Dir::State::Lists=$APT_DIR/lists"
+	-o "Dir::Cache=$APT_DIR/cache"
+	-o "Dir::State::status=/dev/null"
+	-o "Debug::NoLocking=1"
+)
+
+# apt_private_update: refresh the private lists, at most once a day.
+apt_private_update() {
+	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
+	[ -z "$(find "$APT_DIR/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null)" ] || return 0
+	log "updating the private apt lists ($CONFIG_DIR/apt/sources.list)"
+	apt-get "${APT_OPTS[@]}" -q update >"$APT_DIR/update.log" 2>&1 ||
+		die "apt-get update with the private config failed: see $APT_DIR/update.log"
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# report.sh - last stage: one summary of what the stages recorded.
+#
+# Prints, and writes to build/results/summary.md: the base, the series (count
+# and head), and the latest result and time of every stage that has run
+# (build/results/stages.tsv, one line per stage run).  Exits non-zero if the
+# latest run of any stage failed.
+
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+parse_help "$@"
+
+load_base
+load_series
+summary=$RESULTS_DIR/summary.md
+stages=$RESULTS_DIR/stages.tsv
+[ -f "$stages" ] || die "no stage has run yet ($stages)"
+head=$(sgit rev-parse -q --verify series 2>/dev/null || echo "not applied")
+{
+	echo "# mm-series summary"
+	echo
+	echo "- base: $BASE_DESC, commit $BASE_COMMIT"
+	echo "- series: ${#SERIES_PATCHES[@]} patches, head $head"
+	echo
+	echo "| stage | result | seconds | when (UTC) |"
+	echo "|---|---|---|---|"
+	# latest line per stage name, in the order the stages first ran
+	awk -F'\t' '{ if (!($2 in last)) order[n++] = $2; last[$2] = $0 }
+		END { for (i = 0; i < n; i++) { split(last[order[i]], f, "\t"); printf "| %s | %s | %s | %s |\n", f[2], f[3], f[4], f[1] } }' "$stages"
+} >"$summary"
+cat "$summary"
+! grep -q '| FAIL |' "$summary" || die "some stages failed (see above)"
