@@ -132,7 +132,7 @@ fi
 if [ ! -d "$SRC_DIR/.git" ]; then
 	log "cloning $BASE_ORIGIN (shared, read-only for the origin)"
 	mkdir -p "$(dirname "$SRC_DIR")"
-	git clone -q --shared --no-checkout "$BASE_ORIGIN" "$SRC_DIR"
+	git clone -q --shared --no-tags --no-checkout "$BASE_ORIGIN" "$SRC_DIR"
 	sgit config mmseries.origin "$BASE_ORIGIN"
 	sgit config advice.detachedHead false
 fi

@@ -17,7 +17,7 @@ CONFIG_DIR=$TOP/configs
 # our own clone of the base (never the user's tree); branches "base" and "series"
 SRC_DIR=$BUILD_DIR/src/linux
 BASE_ENV=$BUILD_DIR/base.env
-RESULTS_DIR=$BUILD_DIR/results
+RESULTS_DIR=${RESULTS_DIR:-$BUILD_DIR/results}
 LOG_DIR=$BUILD_DIR/logs
 JOBS=${JOBS:-$(($(nproc) + 1))}
 # every architecture the matrix knows
@@ -87,15 +87,16 @@ stage_end() {
 # run_logged LOGFILE CMD...: run a long command with its output in LOGFILE and
 # a progress line every 60 s; on failure show the log's tail.
 run_logged() {
-	local logfile=$1 pid rc t0=$SECONDS
+	local logfile=$1 pid rc t0=$SECONDS next=$((SECONDS + 60))
 	shift
 	mkdir -p "$(dirname "$logfile")"
 	"$@" >"$logfile" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
-		sleep 2
-		if [ $(((SECONDS - t0) % 60)) -lt 2 ] && [ $((SECONDS - t0)) -ge 60 ]; then
+		sleep 1
+		if [ "$SECONDS" -ge "$next" ]; then
 			log "   ... $((SECONDS - t0))s, $(wc -l <"$logfile") log lines ($logfile)"
+			next=$((next + 60))
 		fi
 	done
 	rc=0
@@ -194,6 +195,7 @@ kernel_config() {
 		frags+=("$CONFIG_DIR/kernel/$f.config")
 	done
 	[ "${#frags[@]}" -gt 0 ] || die "configs/matrix.conf has no line for $arch"
+	mkdir -p "$out"
 	kernel_make "$arch" "$src" "$out" allnoconfig >"$out.kconfig.log" 2>&1 ||
 		die "allnoconfig failed for $arch: $out.kconfig.log"
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frags[@]}" >>"$out.kconfig.log" 2>&1 ||
@@ -232,7 +234,7 @@ kernel_make() {
 	esac
 	mkdir -p "$out"
 	CCACHE_DIR=${CCACHE_DIR:-$CACHE_DIR/ccache} \
-		make -s -C "$src" O="$out" ARCH="$karch" CROSS_COMPILE="$cross" \
+		make -C "$src" O="$out" ARCH="$karch" CROSS_COMPILE="$cross" \
 		CC="ccache ${cross}gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"
 }
 

@@ -43,12 +43,12 @@ sparse)
 	"$TOP/scripts/sparse" --version >/dev/null 2>&1 || die "sparse is not installed: run 'make deps'"
 	valid=$(sh "$SRC_DIR/scripts/checker-valid.sh" "$TOP/scripts/sparse" -m64 2>&1 || true)
 	[ "$valid" = 1 ] || die "sparse $("$TOP/scripts/sparse" --version) is rejected by this tree's scripts/checker-valid.sh: the sparse check cannot run"
-	make_args=(C=2 CHECK="$TOP/scripts/sparse")
+	make_args=(C=1 CHECK="$TOP/scripts/sparse")
 	;;
 w1) make_args=(W=1) ;;
 cocci)
 	need_tool spatch
-	make_args=(C=2 CHECK="$SRC_DIR/scripts/coccicheck" MODE=report J=1)
+	make_args=(C=1 CHECK="$SRC_DIR/scripts/coccicheck" MODE=report J=1)
 	;;
 esac
 
@@ -78,9 +78,12 @@ objects_for() {
 # findings FILE: compiler/sparse/cocci messages without line:column numbers
 # and without the tree or build-dir prefix, sorted.
 findings() {
+	local compiler='^$'
+	# sparse and cocci: their own findings, not the compiler's (make w1 has those)
+	[ "$checker" = w1 ] || compiler='\[-W[^]]*\]$'
 	sed -E -e "s#$BUILD_DIR/static/[^/ ]*/##g" -e "s#$BUILD_DIR/wt/[^/ ]*/##g" -e "s#$SRC_DIR/##g" \
 		-e 's#^([^: ]+):[0-9]+(:[0-9]+(-[0-9]+)?)?: #\1: #' "$1" |
-		grep -E '(warning|error|WARNING|ERROR|INFO):' | sort -u || true
+		grep -E '(warning|error|WARNING|ERROR|INFO):' | grep -Ev "$compiler" | sort -u || true
 }
 
 base_tree=$(worktree static-base "$BASE_COMMIT")
