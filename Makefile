@@ -3,19 +3,19 @@
 # script from scripts/ (each also runs alone, with --help).
 #
 # Knobs (environment or make variables): KSRC=/path/to/linux BASE=<commit>
-# ARCH=x86_64|i386|arm64 SERIES=file PATCHES=dir BUILD_DIR=dir CACHE_DIR=dir
+# ARCH=x86_64|i386|arm64 BOOT=<run> CYCLES=N SERIES=file PATCHES=dir
+# BUILD_DIR=dir CACHE_DIR=dir
 
 S := scripts
 
 .NOTPARALLEL:
-
 .PHONY: help all deps base apply quilt-check checkpatch sparse w1 cocci lint \
-	bisect bisect-all test-scripts check clean
+	bisect bisect-all build boot negative matrix report test-scripts check clean
 
 help:
-	@sed -n 's/^\([a-z-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 24
+	@sed -n 's/^\([a-z0-9-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 24
 
-all: deps base apply lint ## the main job: base -> apply -> lint (-> matrix, see README)
+all: deps base apply lint matrix ## the main job: base -> apply -> lint -> build -> boot -> report
 
 deps: ## install every tool (apt-get; sid's sparse privately)
 	$(S)/deps.sh
@@ -49,11 +49,24 @@ bisect: ## each prefix of the series builds (x86_64; ARCH= for another)
 bisect-all: ## each prefix of the series builds on every arch
 	ARCH=all $(S)/bisect.sh
 
-test-scripts: ## the scripts' own tests (bats)
+build: ## the matrix kernels + guest initramfs (ARCH= for one)
+	$(S)/build.sh
+
+boot: ## boot-test the built kernels in QEMU (ARCH=, BOOT=, CYCLES=)
+	$(S)/boot.sh
+
+negative: ## a guest that WARNs must fail the boot stage
+	$(S)/negative.sh
+
+matrix: build boot negative report ## build + boot every arch, then the summary
+
+report: ## the summary table (build/results/summary.md)
+	$(S)/report.sh
+
+test-scripts: ## the scripts' own tests (shellcheck, bats)
 	$(S)/test-scripts.sh
 
-check: deps base apply lint test-scripts ## the test command (.ci/run)
-	$(S)/report.sh
+check: deps base apply lint test-scripts matrix ## the test command (.ci/run)
 
 clean: ## remove build/ (the cache dir stays)
 	rm -rf build

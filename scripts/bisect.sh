@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # bisect.sh - every prefix of the series builds (bisectability).
 #
-# For k = 1..N it checks out base + the first k patches (build/wt/bisect) and
-# builds the arch's matrix kernel incrementally in build/bisect/<arch> (one
-# out-of-tree dir per arch, ccache), with W=1 off and -Werror off as upstream
-# builds do.  Default: x86_64; ARCH=<arch> for another one, ARCH=all for the
-# whole matrix (make bisect-all).
+# For k = 1..N it checks out base + the first k patches in build/src/linux
+# (git rewrites only the files a patch touches) and builds the arch's matrix
+# kernel incrementally in build/kernel/<arch>, the out-of-tree dir that
+# 'make build' uses too: the last step is the matrix kernel itself, so the
+# build stage after it has nothing left to compile.  build/src/linux is back
+# on branch "series" afterwards, also on failure.  Default: x86_64;
+# ARCH=<arch> for another one, ARCH=all for the whole matrix (make bisect-all).
 #
 # Environment: ARCH (x86_64 | i386 | arm64 | all), BUILD_DIR, CACHE_DIR
 # Output: build/results/lint/bisect.txt
@@ -38,18 +40,20 @@ if [ "$n" -eq 0 ]; then
 fi
 mapfile -t commits < <(sgit rev-list --reverse "$BASE_COMMIT..series")
 [ "${#commits[@]}" -eq "$n" ] || die "branch 'series' has ${#commits[@]} commits but the series file lists $n patches: run 'make apply'"
+[ -z "$(sgit status --porcelain --untracked-files=no)" ] || die "$SRC_DIR has local changes: 'make apply' first"
+trap 'rc=$?; sgit checkout -q --force series; stage_end $rc' EXIT
 for arch in $arches; do
-	out=$BUILD_DIR/bisect/$arch
+	out=$BUILD_DIR/kernel/$arch
 	for k in $(seq 1 "$n"); do
 		c=${commits[$((k - 1))]}
-		wt=$(worktree bisect "$c")
-		subject=$(git -C "$wt" log -1 --format=%s)
+		sgit checkout -q --detach "$c"
+		subject=$(sgit log -1 --format=%s)
 		log "$arch: [$k/$n] $subject"
-		kernel_config "$arch" "$wt" "$out"
+		kernel_config "$arch" "$SRC_DIR" "$out"
 		t0=$SECONDS
-		if ! run_logged "$out.build-$k.log" kernel_make "$arch" "$wt" "$out"; then
+		if ! run_logged "$out.bisect-$k.log" kernel_make "$arch" "$SRC_DIR" "$out"; then
 			echo "$arch $k/$n FAIL $subject" >>"$report"
-			die "$arch: the series does not build at patch $k/$n ($(basename "${SERIES_PATCHES[$((k - 1))]}")): $out.build-$k.log"
+			die "$arch: the series does not build at patch $k/$n ($(basename "${SERIES_PATCHES[$((k - 1))]}")): $out.bisect-$k.log"
 		fi
 		echo "$arch $k/$n ok $((SECONDS - t0))s $subject" >>"$report"
 	done

@@ -2,9 +2,10 @@
 # report.sh - last stage: one summary of what the stages recorded.
 #
 # Prints, and writes to build/results/summary.md: the base, the series (count
-# and head), and the latest result and time of every stage that has run
-# (build/results/stages.tsv, one line per stage run).  Exits non-zero if the
-# latest run of any stage failed.
+# and head), the latest result and time of every stage that has run
+# (build/results/stages.tsv, one line per stage run) and the matrix table of
+# the guest runs (build/results/<run>/summary.tsv).  Exits non-zero if the
+# latest run of any stage, or any guest run, failed.
 
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -28,6 +29,16 @@ head=$(sgit rev-parse -q --verify series 2>/dev/null || echo "not applied")
 	# latest line per stage name, in the order the stages first ran
 	awk -F'\t' '{ if (!($2 in last)) order[n++] = $2; last[$2] = $0 }
 		END { for (i = 0; i < n; i++) { split(last[order[i]], f, "\t"); printf "| %s | %s | %s | %s |\n", f[2], f[3], f[4], f[1] } }' "$stages"
+	runs=("$RESULTS_DIR"/*/summary.tsv)
+	if [ -f "${runs[0]}" ]; then
+		echo
+		echo "| run | arch | result | KUnit passed/total | guest tests passed/total | hot-plug cycles ok/total | splat lines | build s | boot s |"
+		echo "|---|---|---|---|---|---|---|---|---|"
+		for r in "${runs[@]}"; do
+			# run arch verdict "kunit P/T" "guest P/T..." hotplug splats build boot
+			awk -F'\t' '{ sub(/^kunit /, "", $4); sub(/^guest /, "", $5); printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }' "$r"
+		done
+	fi
 } >"$summary"
 cat "$summary"
-! grep -q '| FAIL |' "$summary" || die "some stages failed (see above)"
+! grep -q '| FAIL |' "$summary" || die "some stages or guest runs failed (see above)"

@@ -5,8 +5,9 @@
 #
 # Builds the objects the series touches (its .c files, plus the objects in
 # configs/static-objects when it touches a header) twice per arch, on the
-# base (build/wt/static-base) and on the series (build/src/linux), each with
-# the arch's matrix config, and compares the findings per object with line
+# base (build/wt/static-base, out dir build/static/<arch>-base) and on the
+# series (build/src/linux, out dir build/kernel/<arch>, the matrix build's),
+# each with the arch's matrix config, and compares the findings per object with line
 # numbers removed: a finding the base does not have fails the check.
 #   sparse: make C=2 CHECK=scripts/sparse (sid's sparse; a sparse that the
 #           kernel's checker-valid.sh rejects fails the check, never passes)
@@ -81,7 +82,7 @@ findings() {
 	local compiler='^$'
 	# sparse and cocci: their own findings, not the compiler's (make w1 has those)
 	[ "$checker" = w1 ] || compiler='\[-W[^]]*\]$'
-	sed -E -e "s#$BUILD_DIR/static/[^/ ]*/##g" -e "s#$BUILD_DIR/wt/[^/ ]*/##g" -e "s#$SRC_DIR/##g" \
+	sed -E -e "s#$BUILD_DIR/static/[^/ ]*/##g" -e "s#$BUILD_DIR/kernel/[^/ ]*/##g" -e "s#$BUILD_DIR/wt/[^/ ]*/##g" -e "s#$SRC_DIR/##g" \
 		-e 's#^([^: ]+):[0-9]+(:[0-9]+(-[0-9]+)?)?: #\1: #' "$1" |
 		grep -E '(warning|error|WARNING|ERROR|INFO):' | grep -Ev "$compiler" | sort -u || true
 }
@@ -102,7 +103,9 @@ for arch in $arches; do
 	for state in base series; do
 		tree=$SRC_DIR
 		[ "$state" = series ] || tree=$base_tree
-		out=$BUILD_DIR/static/$arch-$state
+		# the series side shares the matrix build dir (already prepared there)
+		out=$BUILD_DIR/static/$arch-base
+		[ "$state" = base ] || out=$BUILD_DIR/kernel/$arch
 		mkdir -p "$out"
 		log "$arch/$state: config + prepare"
 		kernel_config "$arch" "$tree" "$out"
@@ -124,7 +127,7 @@ for arch in $arches; do
 			die "$arch/$state: Kbuild switched the checker off: $(grep -m1 'not available' "$out.$checker.log")"
 		findings "$out.$checker.log" >"$out.$checker.findings"
 	done
-	comm -13 "$BUILD_DIR/static/$arch-base.$checker.findings" "$BUILD_DIR/static/$arch-series.$checker.findings" >"$new_file"
+	comm -13 "$BUILD_DIR/static/$arch-base.$checker.findings" "$BUILD_DIR/kernel/$arch.$checker.findings" >"$new_file"
 	n=$(wc -l <"$new_file")
 	total_new=$((total_new + n))
 	log "$arch: ${#objs[@]} objects, $(wc -l <"$BUILD_DIR/static/$arch-base.$checker.findings") findings on the base, $n new"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test-scripts.sh - the pipeline scripts' own tests, and shellcheck.
 #
-# Runs shellcheck on every script, then the bats tests in scripts/tests/
+# Runs shellcheck on every script, checks qemu_run.py, then the bats tests in scripts/tests/
 # (TAP), and ends with the line "N passed, N failed".
 #
 # Output: build/results/test-scripts.tap
@@ -22,6 +22,13 @@ if (cd "$TOP" && shellcheck -x scripts/*.sh scripts/sparse .ci/run); then
 else
 	failed=$((failed + 1))
 	log "FAIL shellcheck"
+fi
+if python3 -m py_compile "$TOP/scripts/qemu_run.py" && python3 "$TOP/scripts/qemu_run.py" --help >/dev/null; then
+	passed=$((passed + 1))
+	log "ok   qemu_run.py compiles and answers --help"
+else
+	failed=$((failed + 1))
+	log "FAIL qemu_run.py"
 fi
 rc=0
 bats --tap "$TOP/scripts/tests" >"$tap" 2>&1 || rc=$?

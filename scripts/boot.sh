@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# boot.sh - stage 5: boot the built kernels in QEMU (TCG) and judge the runs.
+#
+# Every guest run of configs/boots.list whose arch is selected (or BOOT=name)
+# is started by scripts/qemu_run.py with the settings in
+# configs/qemu/<name>.conf, a time limit, and on arm64 memory hot-add/remove
+# cycles over QMP (CYCLES=, default 10, per hot-plug kind).  Then:
+#   - the guest's KTAP blocks (scripts/guest/mmtest.c), the kernel's KUnit
+#     output and the hot-plug KTAP are each parsed by the tree's own
+#     tools/testing/kunit/kunit.py parse;
+#   - the console log is scanned for splats (configs/splat-patterns, minus
+#     configs/splat-allowlist): any WARNING/BUG/Oops/KASAN/lockdep line fails
+#     the run, even though panic_on_warn is off;
+#   - the run fails if QEMU timed out or the guest's init did not finish.
+#
+# Environment: ARCH, BOOT (one run by name), CYCLES, BOOT_APPEND (extra kernel
+#              command line, e.g. mmseries.provoke=WARNING), BUILD_DIR
+# Output: build/results/<run>/{console.log,*.ktap,*.json,summary.tsv}
+# Needs: make build
+
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+parse_help "$@"
+arches=$(selected_arches)
+need_tool python3 qemu-system-x86_64 qemu-system-i386 qemu-system-aarch64
+
+load_base
+KUNIT_PY=$SRC_DIR/tools/testing/kunit/kunit.py
+
+# boots to run
+mapfile -t boots < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$CONFIG_DIR/boots.list")
+if [ -n "${BOOT:-}" ]; then
+	[ -f "$CONFIG_DIR/qemu/$BOOT.conf" ] || die "unknown BOOT '$BOOT' (configs/qemu/*.conf)"
+	boots=("$BOOT")
+fi
+
+# kunit_parse NAME FILE OUTDIR: kunit.py parse into OUTDIR/NAME.{json,txt};
+# prints "tests passed failed skipped errors"
+kunit_parse() {
+	local name=$1 file=$2 dir=$3
+	python3 "$KUNIT_PY" parse --json="$dir/$name.json" "$file" >"$dir/$name.txt" 2>&1 || true
+	python3 - "$dir/$name.json" <<-'PY'
+		import json, sys
+		try:
+		    m = json.load(open(sys.argv[1]))['misc']
+		    print(m['tests'], m['passed'], m['failed'] + m['crashed'], m['skipped'], m['errors'])
+		except (OSError, ValueError, KeyError):
+		    print(0, 0, 0, 0, 1)
+	PY
+}
+
+boot_one() {
+	local name=$1
+	local conf=$CONFIG_DIR/qemu/$name.conf res=$RESULTS_DIR/$name
+	local ARCH QEMU QEMU_ARGS APPEND TIMEOUT HOTPLUG='' HOTPLUG_SIZE=512M
+	# shellcheck source=configs/qemu/x86_64.conf
+	. "$conf"
+	local out=$BUILD_DIR/kernel/$ARCH img rc=0 t0 secs verdict=PASS why=() qemu_args=() hp=()
+	case "$ARCH" in
+	x86_64 | i386) img=$out/arch/x86/boot/bzImage ;;
+	arm64) img=$out/arch/arm64/boot/Image ;;
+	esac
+	stage "boot $name"
+	if [ ! -f "$img" ] || [ ! -f "$out/initramfs.cpio" ]; then
+		die "$name: no kernel/initramfs in $out: run 'make build ARCH=$ARCH'"
+	fi
+	rm -rf "$res"
+	mkdir -p "$res"
+	read -ra qemu_args <<<"$QEMU_ARGS"
+	if [ -n "$HOTPLUG" ]; then
+		hp=(--hotplug "$HOTPLUG" --cycles "${CYCLES:-10}" --size "$HOTPLUG_SIZE" --ktap "$res/hotplug.ktap")
+		log "$name: booting; then ${CYCLES:-10} cycles each of: $HOTPLUG (timeout ${TIMEOUT}s)"
+	else
+		log "$name: booting (timeout ${TIMEOUT}s)"
+	fi
+	t0=$SECONDS
+	python3 "$TOP/scripts/qemu_run.py" --log "$res/console.log" --timeout "$TIMEOUT" "${hp[@]}" -- \
+		"$QEMU" "${qemu_args[@]}" -kernel "$img" -initrd "$out/initramfs.cpio" \
+		-append "$APPEND${BOOT_APPEND:+ $BOOT_APPEND}" >"$res/qemu_run.txt" 2>&1 || rc=$?
+	secs=$((SECONDS - t0))
+	cat "$res/qemu_run.txt"
+	[ "$rc" -eq 0 ] || why+=("QEMU/runner exit $rc$([ "$rc" -eq 124 ] && echo ' (timeout)')")
+
+	# split the console: our KTAP blocks (kernel printk lines dropped) / the rest
+	tr -d '\r' <"$res/console.log" | awk -v dir="$res" '
+		/@@KTAP-BEGIN/ { n++; inblk = 1; next }
+		/@@KTAP-END/ { inblk = 0; next }
+		inblk && !/^\[ *[0-9]+\.[0-9]+\]/ { print > (dir "/guest-" n ".ktap"); next }
+		!inblk { print > (dir "/kernel.log") }'
+	grep -q '@@DONE' "$res/console.log" || why+=("the guest init did not finish")
+
+	local summary=() k=0 f
+	if grep -qE '^(\[[ 0-9.]+\] )?1\.\.0$' "$res/kernel.log" 2>/dev/null; then
+		summary+=("kunit 0/0")	# KUnit is built in, but this kernel has no suite
+	elif grep -q 'KTAP version' "$res/kernel.log" 2>/dev/null; then
+		read -ra k <<<"$(kunit_parse kunit "$res/kernel.log" "$res")"
+		summary+=("kunit ${k[1]}/${k[0]}")
+		if [ "${k[2]}" -ne 0 ] || [ "${k[4]}" -ne 0 ]; then
+			why+=("KUnit: ${k[2]} failed, ${k[4]} errors")
+		fi
+	else
+		summary+=("kunit none")
+	fi
+	local gt=0 gp=0 gf=0 gs=0
+	for f in "$res"/guest-*.ktap; do
+		[ -f "$f" ] || { why+=("no guest KTAP"); break; }
+		read -ra k <<<"$(kunit_parse "$(basename "$f" .ktap)" "$f" "$res")"
+		gt=$((gt + k[0])) gp=$((gp + k[1])) gf=$((gf + k[2] + k[4])) gs=$((gs + k[3]))
+	done
+	summary+=("guest $gp/$gt${gs:+ (skip $gs)}")
+	[ "$gf" -eq 0 ] || why+=("guest tests: $gf failed")
+	local hp_ok='-'
+	if [ -n "$HOTPLUG" ]; then
+		if [ -f "$res/hotplug.ktap" ]; then
+			read -ra k <<<"$(kunit_parse hotplug "$res/hotplug.ktap" "$res")"
+			hp_ok="${k[1]}/${k[0]}"
+			if [ "${k[2]}" -ne 0 ] || [ "${k[0]}" -eq 0 ]; then
+				why+=("hot-plug: ${k[2]} of ${k[0]} cycles failed")
+			fi
+		else
+			hp_ok=0/0
+			why+=("no hot-plug results")
+		fi
+	fi
+
+	# splats
+	grep -Ev '^[[:space:]]*(#|$)' "$CONFIG_DIR/splat-patterns" >"$res/.patterns"
+	grep -Ev '^[[:space:]]*(#|$)' "$CONFIG_DIR/splat-allowlist" >"$res/.allow" || true
+	grep -E -f "$res/.patterns" "$res/kernel.log" | { if [ -s "$res/.allow" ]; then grep -Ev -f "$res/.allow"; else cat; fi; } >"$res/splats.txt" || true
+	rm -f "$res/.patterns" "$res/.allow"
+	local splats
+	splats=$(wc -l <"$res/splats.txt")
+	if [ "$splats" -gt 0 ]; then
+		why+=("$splats splat lines in the log (first: $(head -n 1 "$res/splats.txt" | cut -c1-120))")
+	fi
+
+	[ "${#why[@]}" -eq 0 ] || verdict=FAIL
+	local build_s
+	build_s=$(sed -n 's/.*"seconds": \([0-9]*\).*/\1/p' "$RESULTS_DIR/$ARCH/build.json" 2>/dev/null || true)
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$ARCH" "$verdict" "${summary[0]}" "${summary[1]}" \
+		"$hp_ok" "$splats" "${build_s:--}" "$secs" >"$res/summary.tsv"
+	log "$name: $verdict: ${summary[*]}, hot-plug $hp_ok, $splats splat lines, ${secs}s"
+	if [ "$verdict" = FAIL ]; then
+		printf '    - %s\n' "${why[@]}" >&2
+		die "$name: the guest run failed (log: $res/console.log)"
+	fi
+}
+
+failed=0
+ran=0
+for b in "${boots[@]}"; do
+	conf_arch=$(sed -n 's/^ARCH=//p' "$CONFIG_DIR/qemu/$b.conf")
+	case " $arches " in *" $conf_arch "*) ;; *) continue ;; esac
+	ran=$((ran + 1))
+	(boot_one "$b") || failed=$((failed + 1))
+done
+[ "$ran" -gt 0 ] || die "no guest run matches ARCH=${ARCH:-} BOOT=${BOOT:-}"
+[ "$failed" -eq 0 ] || die "$failed of $ran guest runs failed"
+log "$ran guest runs passed"
