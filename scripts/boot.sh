@@ -137,7 +137,7 @@ boot_one() {
 
 	[ "${#why[@]}" -eq 0 ] || verdict=FAIL
 	local build_s
-	build_s=$(sed -n 's/.*"seconds": \([0-9]*\).*/\1/p' "$RESULTS_DIR/$ARCH/build.json" 2>/dev/null || true)
+	build_s=$(sed -n 's/.*"seconds": \([0-9]*\).*/\1/p' "$RESULTS_DIR/build-$ARCH.json" 2>/dev/null || true)
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$ARCH" "$verdict" "${summary[0]}" "${summary[1]}" \
 		"$hp_ok" "$splats" "${build_s:--}" "$secs" >"$res/summary.tsv"
 	log "$name: $verdict: ${summary[*]}, hot-plug $hp_ok, $splats splat lines, ${secs}s"

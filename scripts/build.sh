@@ -11,7 +11,7 @@
 #
 # Environment: ARCH (default: every arch, one after the other), BUILD_DIR,
 #              CACHE_DIR, JOBS
-# Output: build/kernel/<arch>/{<image>,initramfs.cpio}, build/results/<arch>/build.json
+# Output: build/kernel/<arch>/{<image>,initramfs.cpio}, build/results/build-<arch>.json
 # Needs: make apply
 
 set -euo pipefail
@@ -25,7 +25,7 @@ require_series
 
 build_arch() {
 	local arch=$1
-	local out=$BUILD_DIR/kernel/$arch res=$RESULTS_DIR/$arch t0 secs cc gcc_m=() libgcc img hits0 hits1
+	local out=$BUILD_DIR/kernel/$arch res=$RESULTS_DIR t0 secs cc gcc_m=() libgcc img hits0 hits1
 	local guest=$out/guest
 	stage "build $arch"
 	case "$arch" in
@@ -80,7 +80,7 @@ build_arch() {
 	LIST
 	"$out/usr/gen_init_cpio" "$guest/initramfs.list" >"$out/initramfs.cpio" ||
 		die "$arch: gen_init_cpio failed"
-	cat >"$res/build.json" <<-JSON
+	cat >"$res/build-$arch.json" <<-JSON
 		{"arch": "$arch", "image": "$out/$img", "initramfs": "$out/initramfs.cpio",
 		 "seconds": $secs, "ccache_hits_before": "${hits0:-?}", "ccache_hits_after": "${hits1:-?}",
 		 "series_head": "$(sgit rev-parse series)", "compiler": "$("$cc" --version | head -n 1)"}

@@ -233,7 +233,8 @@ kernel_make() {
 	*) die "kernel_make: unknown arch $arch" ;;
 	esac
 	mkdir -p "$out"
-	CCACHE_DIR=${CCACHE_DIR:-$CACHE_DIR/ccache} \
+	# paths below the checkout hashed relative: clones elsewhere share hits
+	CCACHE_DIR=${CCACHE_DIR:-$CACHE_DIR/ccache} CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=true \
 		make -C "$src" O="$out" ARCH="$karch" CROSS_COMPILE="$cross" \
 		CC="ccache ${cross}gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"
 }

@@ -41,4 +41,7 @@ head=$(sgit rev-parse -q --verify series 2>/dev/null || echo "not applied")
 	fi
 } >"$summary"
 cat "$summary"
+# the closing line: stages and guest runs
+echo
+echo "summary: $(grep -c '| pass |\|| PASS |' "$summary") passed, $(grep -c '| FAIL |' "$summary") failed"
 ! grep -q '| FAIL |' "$summary" || die "some stages or guest runs failed (see above)"
