@@ -80,7 +80,7 @@ boot_one() {
 		-append "$APPEND${BOOT_APPEND:+ $BOOT_APPEND}" >"$res/qemu_run.txt" 2>&1 || rc=$?
 	secs=$((SECONDS - t0))
 	cat "$res/qemu_run.txt"
-	[ "$rc" -eq 0 ] || why+=("QEMU/runner exit $rc$([ "$rc" -eq 124 ] && echo ' (timeout)')")
+	[ "$rc" -eq 0 ] || why+=("QEMU/runner exit $rc$(case $rc in 124) echo " (timeout)" ;; 125) echo " (crashed, hung)" ;; esac)")
 
 	# split the console: our KTAP blocks (kernel printk lines dropped) / the rest
 	tr -d '\r' <"$res/console.log" | awk -v dir="$res" '

@@ -7,7 +7,8 @@ Usage: qemu_run.py --log FILE --timeout SECONDS [--hotplug KINDS --cycles N
                    --size SIZE --ktap FILE] -- qemu-system-... ARGS
 
 The guest console (serial on stdio) goes to --log.  QEMU is killed after
---timeout seconds (exit 124) or on SIGINT/SIGTERM (exit 130), and its
+--timeout seconds (exit 124), 60 s after an Oops/panic/BUG line if the guest
+has not finished by then (exit 125), or on SIGINT/SIGTERM (exit 130); its
 process group is always cleaned up.
 
 With --hotplug "pc-dimm virtio-mem", QMP is added on a unix socket.  When
@@ -37,6 +38,9 @@ import threading
 import time
 
 MEM_RE = re.compile(r'@@MEM total_kb=(\d+) blocks=(\d+) online=(\d+)')
+# a guest that printed one of these gets CRASH_GRACE seconds to finish
+CRASH_RE = re.compile(r'Oops|Kernel panic|BUG: |kernel BUG at')
+CRASH_GRACE = 60
 
 
 class Guest:
@@ -47,6 +51,7 @@ class Guest:
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, start_new_session=True)
         self.ready = threading.Event()
+        self.crashed_at = None     # when the first crash line was seen
         self.mem = None            # latest (total_kb, blocks, online)
         self.mem_changed = threading.Condition()
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -59,6 +64,8 @@ class Guest:
             self.log.flush()
             if '@@HOTPLUG-READY' in line:
                 self.ready.set()
+            if self.crashed_at is None and CRASH_RE.search(line):
+                self.crashed_at = time.monotonic()
             m = MEM_RE.search(line)
             if m:
                 with self.mem_changed:
@@ -249,8 +256,14 @@ def main():
                 results.append(('hotplug start', False, 'the guest never printed @@HOTPLUG-READY'))
             guest.send('quit\n')
         while guest.proc.poll() is None and time.monotonic() < deadline:
+            if guest.crashed_at and time.monotonic() - guest.crashed_at > CRASH_GRACE:
+                break
             time.sleep(0.5)
-        if guest.proc.poll() is None:
+        if guest.proc.poll() is None and guest.crashed_at:
+            print(f'qemu_run: the guest crashed and did not finish within {CRASH_GRACE}s: killing QEMU',
+                  file=sys.stderr)
+            rc = 125
+        elif guest.proc.poll() is None:
             print(f'qemu_run: TIMEOUT after {args.timeout}s: killing QEMU', file=sys.stderr)
             rc = 124
         else:

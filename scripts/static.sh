@@ -49,7 +49,7 @@ sparse)
 w1) make_args=(W=1) ;;
 cocci)
 	need_tool spatch
-	make_args=(C=1 CHECK="$SRC_DIR/scripts/coccicheck" MODE=report J=1)
+	make_args=(C=1 CHECK="$SRC_DIR/scripts/coccicheck" MODE=report J="$JOBS")
 	;;
 esac
 
@@ -71,7 +71,11 @@ objects_for() {
 		esac
 		case "$f" in
 		*.c) echo "${f%.c}.o" ;;
-		*.h) awk -v a="$arch" '!/^#/ && ($1 == a || $1 == "all") { print $2 }' "$CONFIG_DIR/static-objects" ;;
+		*.h)
+			# coccicheck reads the .c file only: headers are not its business
+			[ "$checker" = cocci ] ||
+				awk -v a="$arch" '!/^#/ && ($1 == a || $1 == "all") { print $2 }' "$CONFIG_DIR/static-objects"
+			;;
 		esac
 	done | sort -u
 }
@@ -108,7 +112,11 @@ for arch in $arches; do
 		[ "$state" = base ] || out=$BUILD_DIR/kernel/$arch
 		mkdir -p "$out"
 		log "$arch/$state: config + prepare"
-		kernel_config "$arch" "$tree" "$out"
+		if [ "$state" = base ]; then
+			kernel_config "$arch" "$tree" "$out" lenient
+		else
+			kernel_config "$arch" "$tree" "$out"
+		fi
 		run_logged "$out.prepare.log" kernel_make "$arch" "$tree" "$out" prepare ||
 			die "$arch/$state: make prepare failed"
 		: >"$out.$checker.log"

@@ -18,9 +18,13 @@
  *                  tables under VMAs of all kinds), with forked children
  *   memfd_secret   create, fault in and free secret memory (direct-map
  *                  removal and restore); SKIP where the kernel has none
+ *   exec           fork + execve of this program (which exits at once):
+ *                  exec moves the new stack down (relocate_vma_down(), a
+ *                  page-table-freeing mmu_gather without any vma)
  *
  * Kernel command line options (mmseries.*):
  *   mmseries.iters=N     mmap_stress iterations (default 200)
+ *   mmseries.vmalloc_mask=M  test_vmalloc's run_test_mask (default 5179)
  *   mmseries.hotplug=1   after the tests, run the stress children in
  *                        parallel and report memory every time it changes
  *                        ("@@MEM total_kb=... blocks=... online=...") until
@@ -142,15 +146,18 @@ static int read_klog(void)
 
 /* ---- test_vmalloc ---- */
 
-#define VMALLOC_TESTS "run_test_mask=5179 nr_threads=2 test_loop_count=200 test_repeat_count=1"
+/* fix_size, full_fit, random_size, fix_align, random_size_align, vm_map_ram, vrealloc */
+#define VMALLOC_MASK 5179
 
 static int test_vmalloc(int nr)
 {
-	char names[32][48];
+	char names[32][48], params[128];
 	int passed[32], failed[32], n = 0, i, bad = 0, ret;
 	char *p;
 
-	ret = load_module("/lib/modules/test_vmalloc.ko", VMALLOC_TESTS);
+	snprintf(params, sizeof(params), "run_test_mask=%ld nr_threads=2 test_loop_count=200 test_repeat_count=1",
+		 opt("vmalloc_mask", VMALLOC_MASK));
+	ret = load_module("/lib/modules/test_vmalloc.ko", params);
 	if (ret != 0 && ret != -EAGAIN) {
 		printf("# test_vmalloc: finit_module failed: %d\n", ret);
 		printf("not ok %d test_vmalloc\n", nr);
@@ -338,6 +345,31 @@ static int test_memfd_secret(int nr)
 	return ret < 0;
 }
 
+/* ---- exec ---- */
+
+static int test_exec(int nr)
+{
+	char *const argv[] = { "/init", "--exec-child", NULL };
+	char *const envp[] = { NULL };
+	int i, st = 0;
+
+	for (i = 0; i < 50; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			execve("/init", argv, envp);
+			_exit(2);
+		}
+		if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
+			printf("# exec: round %d failed (status %d)\n", i, st);
+			printf("not ok %d exec\n", nr);
+			return 1;
+		}
+	}
+	printf("ok %d exec\n", nr);
+	return 0;
+}
+
 /* ---- hot-plug phase ---- */
 
 static void count_memory(long *total_kb, int *blocks, int *online)
@@ -374,13 +406,15 @@ static void child_loop(int which)
 {
 	const char *pt = ptdump_path();
 	unsigned long i;
+	char params[96];
 	int ret;
 
+	snprintf(params, sizeof(params), "run_test_mask=%ld nr_threads=1 test_loop_count=50",
+		 opt("vmalloc_mask", VMALLOC_MASK));
 	for (i = 0;; i++) {
 		switch (which) {
 		case CH_VMALLOC:
-			ret = load_module("/lib/modules/test_vmalloc.ko",
-					  "run_test_mask=5179 nr_threads=1 test_loop_count=50");
+			ret = load_module("/lib/modules/test_vmalloc.ko", params);
 			if (ret && ret != -EAGAIN)
 				_exit(1);
 			break;
@@ -475,22 +509,25 @@ static void setup(void)
 		    read_file("/proc/sys/vm/nr_hugepages", buf, sizeof(buf)) > 0 && atoi(buf) > 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	char what[32];
 	int fails = 0, nr = 0;
 
+	if (argc > 1 && strcmp(argv[1], "--exec-child") == 0)
+		return 0;
 	setup();
 	if (opt_str("provoke", what, sizeof(what))) {
 		load_module("/lib/modules/lkdtm.ko", "");
 		printf("# provoking %s through LKDTM\n", what);
 		write_file("/sys/kernel/debug/provoke-crash/DIRECT", what);
 	}
-	printf("@@KTAP-BEGIN\nKTAP version 1\n1..4\n");
+	printf("@@KTAP-BEGIN\nKTAP version 1\n1..5\n");
 	fails += test_vmalloc(++nr);
 	fails += test_ptdump(++nr);
 	fails += test_mmap_stress(++nr);
 	fails += test_memfd_secret(++nr);
+	fails += test_exec(++nr);
 	printf("@@KTAP-END\n");
 	if (opt("hotplug", 0))
 		fails += hotplug_phase(1);
