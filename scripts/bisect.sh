@@ -49,7 +49,7 @@ for arch in $arches; do
 		sgit checkout -q --detach "$c"
 		subject=$(sgit log -1 --format=%s)
 		log "$arch: [$k/$n] $subject"
-		kernel_config "$arch" "$SRC_DIR" "$out" lenient
+		kernel_config "$arch" "$SRC_DIR" "$out"
 		t0=$SECONDS
 		if ! run_logged "$out.bisect-$k.log" kernel_make "$arch" "$SRC_DIR" "$out"; then
 			echo "$arch $k/$n FAIL $subject" >>"$report"

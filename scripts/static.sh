@@ -112,11 +112,7 @@ for arch in $arches; do
 		[ "$state" = base ] || out=$BUILD_DIR/kernel/$arch
 		mkdir -p "$out"
 		log "$arch/$state: config + prepare"
-		if [ "$state" = base ]; then
-			kernel_config "$arch" "$tree" "$out" lenient
-		else
-			kernel_config "$arch" "$tree" "$out"
-		fi
+		kernel_config "$arch" "$tree" "$out"
 		run_logged "$out.prepare.log" kernel_make "$arch" "$tree" "$out" prepare ||
 			die "$arch/$state: make prepare failed"
 		: >"$out.$checker.log"
