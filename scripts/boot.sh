@@ -15,7 +15,7 @@
 #
 # Environment: ARCH, BOOT (one run by name), CYCLES, BOOT_APPEND (extra kernel
 #              command line, e.g. mmseries.provoke=WARNING), BUILD_DIR
-# Output: build/results/<run>/{console.log,*.ktap,*.json,summary.tsv}
+# Output: build/results/<run>/{console.log,*.ktap,*.json,summary.tsv,summary.json}
 # Needs: make build
 
 set -euo pipefail
@@ -92,15 +92,15 @@ boot_one() {
 
 	local summary=() k=0 f
 	if grep -qE '^(\[[ 0-9.]+\] )?1\.\.0$' "$res/kernel.log" 2>/dev/null; then
-		summary+=("kunit 0/0")	# KUnit is built in, but this kernel has no suite
+		summary+=("0/0/0")	# KUnit is built in, but this kernel has no suite
 	elif grep -q 'KTAP version' "$res/kernel.log" 2>/dev/null; then
 		read -ra k <<<"$(kunit_parse kunit "$res/kernel.log" "$res")"
-		summary+=("kunit ${k[1]}/${k[0]}")
+		summary+=("${k[1]}/$((k[2] + k[4]))/${k[3]}")
 		if [ "${k[2]}" -ne 0 ] || [ "${k[4]}" -ne 0 ]; then
 			why+=("KUnit: ${k[2]} failed, ${k[4]} errors")
 		fi
 	else
-		summary+=("kunit none")
+		summary+=("none")
 	fi
 	local gt=0 gp=0 gf=0 gs=0
 	for f in "$res"/guest-*.ktap; do
@@ -108,7 +108,7 @@ boot_one() {
 		read -ra k <<<"$(kunit_parse "$(basename "$f" .ktap)" "$f" "$res")"
 		gt=$((gt + k[0])) gp=$((gp + k[1])) gf=$((gf + k[2] + k[4])) gs=$((gs + k[3]))
 	done
-	summary+=("guest $gp/$gt${gs:+ (skip $gs)}")
+	summary+=("$gp/$gf/$gs")
 	[ "$gf" -eq 0 ] || why+=("guest tests: $gf failed")
 	local hp_ok='-'
 	if [ -n "$HOTPLUG" ]; then
@@ -138,9 +138,16 @@ boot_one() {
 	[ "${#why[@]}" -eq 0 ] || verdict=FAIL
 	local build_s
 	build_s=$(sed -n 's/.*"seconds": \([0-9]*\).*/\1/p' "$RESULTS_DIR/build-$ARCH.json" 2>/dev/null || true)
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$ARCH" "$verdict" "${summary[0]}" "${summary[1]}" \
-		"$hp_ok" "$splats" "${build_s:--}" "$secs" >"$res/summary.tsv"
-	log "$name: $verdict: ${summary[*]}, hot-plug $hp_ok, $splats splat lines, ${secs}s"
+	local kernel
+	kernel="$(sed -n 's/.*Linux version \([^ ]*\) .*/\1/p' "$res/kernel.log" | head -n 1) $(sgit rev-parse --short=12 HEAD)"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$ARCH" "$kernel" "$verdict" "${summary[0]}" \
+		"${summary[1]}" "$hp_ok" "$splats" "${build_s:--}" "$secs" >"$res/summary.tsv"
+	printf '{"run": "%s", "arch": "%s", "kernel": "%s", "result": "%s", "kunit_passed_failed_skipped": "%s",\n' \
+		"$name" "$ARCH" "$kernel" "$verdict" "${summary[0]}" >"$res/summary.json"
+	printf ' "guest_passed_failed_skipped": "%s", "hotplug_cycles_ok_total": "%s", "splat_lines": %s,\n' \
+		"${summary[1]}" "$hp_ok" "$splats" >>"$res/summary.json"
+	printf ' "build_seconds": "%s", "boot_seconds": %s, "qemu_exit": %s}\n' "${build_s:--}" "$secs" "$rc" >>"$res/summary.json"
+	log "$name: $verdict: KUnit p/f/s ${summary[0]}, guest p/f/s ${summary[1]}, hot-plug $hp_ok, $splats splat lines, ${secs}s"
 	if [ "$verdict" = FAIL ]; then
 		printf '    - %s\n' "${why[@]}" >&2
 		die "$name: the guest run failed (log: $res/console.log)"

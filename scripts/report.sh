@@ -32,11 +32,10 @@ head=$(sgit rev-parse -q --verify series 2>/dev/null || echo "not applied")
 	runs=("$RESULTS_DIR"/*/summary.tsv)
 	if [ -f "${runs[0]}" ]; then
 		echo
-		echo "| run | arch | result | KUnit passed/total | guest tests passed/total | hot-plug cycles ok/total | splat lines | build s | boot s |"
-		echo "|---|---|---|---|---|---|---|---|---|"
+		echo "| run | arch | kernel | result | KUnit passed/failed/skipped | guest tests p/f/s | hot-plug cycles ok/total | splat lines | build s | boot s |"
+		echo "|---|---|---|---|---|---|---|---|---|---|"
 		for r in "${runs[@]}"; do
-			# run arch verdict "kunit P/T" "guest P/T..." hotplug splats build boot
-			awk -F'\t' '{ sub(/^kunit /, "", $4); sub(/^guest /, "", $5); printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }' "$r"
+			awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }' "$r"
 		done
 	fi
 } >"$summary"
