@@ -30,6 +30,10 @@
  *                        ("@@MEM total_kb=... blocks=... online=...") until
  *                        the host writes "quit" on the console; then a
  *                        second KTAP block with the children's results
+ *   mmseries.bench=N     instead of the tests, time N rounds of
+ *                        mmap_round() without hugetlb and print
+ *                        "@@BENCH mmap_munmap ..." (run under QEMU -icount,
+ *                        so guest time counts instructions and repeats)
  *   mmseries.provoke=X   write X to LKDTM's provoke-crash/DIRECT first
  *                        (e.g. WARNING): the harness's own negative test
  */
@@ -46,6 +50,7 @@
 #include <sys/reboot.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #ifndef MAP_HUGETLB
 #define MAP_HUGETLB 0x40000
@@ -309,6 +314,27 @@ static int test_mmap_stress(int nr)
 	return 0;
 }
 
+/* N rounds of mmap_round() (exec + non-exec, no hugetlb), timed */
+static void bench(long rounds)
+{
+	struct timespec t0, t1;
+	long i, ns;
+	int huge = have_huge;
+
+	have_huge = 0;
+	for (i = 0; i < 10; i++)		/* warm up */
+		mmap_round(i);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < rounds; i++)
+		if (mmap_round(i * 16 + 1))	/* never a multiple of 16: no fork */
+			break;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	have_huge = huge;
+	ns = (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec);
+	printf("@@BENCH mmap_munmap rounds=%ld total_ns=%ld ns_per_round=%ld%s\n",
+	       i, ns, i ? ns / i : 0, i < rounds ? " FAILED" : "");
+}
+
 /* ---- memfd_secret ---- */
 
 /* returns 0, -1 on failure, 1 when the kernel has no secretmem */
@@ -521,6 +547,13 @@ int main(int argc, char **argv)
 		load_module("/lib/modules/lkdtm.ko", "");
 		printf("# provoking %s through LKDTM\n", what);
 		write_file("/sys/kernel/debug/provoke-crash/DIRECT", what);
+	}
+	if (opt("bench", 0) > 0) {
+		/* a benchmark boot runs nothing else */
+		bench(opt("bench", 0));
+		printf("@@DONE fails=0\n");
+		reboot(RB_AUTOBOOT);
+		return 0;
 	}
 	printf("@@KTAP-BEGIN\nKTAP version 1\n1..5\n");
 	fails += test_vmalloc(++nr);
