@@ -23,6 +23,11 @@ need_tool make gcc ccache git
 
 require_series
 
+# ccache's total hit count (for the build record): "  Hits:  N / M (P%)"
+ccache_hits() {
+	CCACHE_DIR=$CACHE_DIR/ccache ccache -s 2>/dev/null | awk '/^ *Hits:/ { print $2; exit }' || true
+}
+
 build_arch() {
 	local arch=$1
 	local out=$BUILD_DIR/kernel/$arch res=$RESULTS_DIR t0 secs cc gcc_m=() libgcc img hits0 hits1
@@ -42,13 +47,13 @@ build_arch() {
 	mkdir -p "$res"
 	log "$arch: config"
 	kernel_config "$arch" "$SRC_DIR" "$out"
-	hits0=$(CCACHE_DIR=$CACHE_DIR/ccache ccache -s 2>/dev/null | awk '/cache hit \(direct\)|^ *Hits:/ { print $NF; exit }' || true)
+	hits0=$(ccache_hits)
 	t0=$SECONDS
 	log "$arch: kernel and modules (log: $out.build.log)"
 	run_logged "$out.build.log" kernel_make "$arch" "$SRC_DIR" "$out" all ||
 		die "$arch: the kernel does not build (log: $out.build.log)"
 	secs=$((SECONDS - t0))
-	hits1=$(CCACHE_DIR=$CACHE_DIR/ccache ccache -s 2>/dev/null | awk '/cache hit \(direct\)|^ *Hits:/ { print $NF; exit }' || true)
+	hits1=$(ccache_hits)
 
 	log "$arch: guest init (nolibc) and initramfs"
 	rm -rf "$guest"

@@ -9,10 +9,10 @@
 # series (build/src/linux, out dir build/kernel/<arch>, the matrix build's),
 # each with the arch's matrix config, and compares the findings per object with line
 # numbers removed: a finding the base does not have fails the check.
-#   sparse: make C=2 CHECK=scripts/sparse (sid's sparse; a sparse that the
+#   sparse: make C=1 CHECK=scripts/sparse (sid's sparse; a sparse that the
 #           kernel's checker-valid.sh rejects fails the check, never passes)
 #   w1:     make W=1
-#   cocci:  make C=2 CHECK=scripts/coccicheck MODE=report (x86_64 for
+#   cocci:  make C=1 CHECK=scripts/coccicheck MODE=report (x86_64 for
 #           generic files, the file's own arch for arch/ files)
 #
 # Environment: ARCH (default: every arch for sparse/w1), BUILD_DIR, CACHE_DIR
@@ -105,11 +105,11 @@ for arch in $arches; do
 		continue
 	fi
 	for state in base series; do
-		tree=$SRC_DIR
-		[ "$state" = series ] || tree=$base_tree
 		# the series side shares the matrix build dir (already prepared there)
-		out=$BUILD_DIR/static/$arch-base
-		[ "$state" = base ] || out=$BUILD_DIR/kernel/$arch
+		case "$state" in
+		base) tree=$base_tree out=$BUILD_DIR/static/$arch-base ;;
+		series) tree=$SRC_DIR out=$BUILD_DIR/kernel/$arch ;;
+		esac
 		mkdir -p "$out"
 		log "$arch/$state: config + prepare"
 		kernel_config "$arch" "$tree" "$out"
@@ -130,11 +130,12 @@ for arch in $arches; do
 		! grep -q 'is not available or not up to date' "$out.$checker.log" ||
 			die "$arch/$state: Kbuild switched the checker off: $(grep -m1 'not available' "$out.$checker.log")"
 		findings "$out.$checker.log" >"$out.$checker.findings"
+		[ "$state" = series ] || base_findings=$out.$checker.findings
 	done
-	comm -13 "$BUILD_DIR/static/$arch-base.$checker.findings" "$BUILD_DIR/kernel/$arch.$checker.findings" >"$new_file"
+	comm -13 "$base_findings" "$out.$checker.findings" >"$new_file"
 	n=$(wc -l <"$new_file")
 	total_new=$((total_new + n))
-	log "$arch: ${#objs[@]} objects, $(wc -l <"$BUILD_DIR/static/$arch-base.$checker.findings") findings on the base, $n new"
+	log "$arch: ${#objs[@]} objects, $(wc -l <"$base_findings") findings on the base, $n new"
 	[ "$n" -eq 0 ] || sed 's/^/    >> /' "$new_file" >&2
 done
 [ "$total_new" -eq 0 ] || die "$checker: $total_new new findings against the base (marked >> above)"
