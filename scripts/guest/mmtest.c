@@ -21,10 +21,14 @@
  *   exec           fork + execve of this program (which exits at once):
  *                  exec moves the new stack down (relocate_vma_down(), a
  *                  page-table-freeing mmu_gather without any vma)
+ *   kunit_rerun    re-run a built-in KUnit suite through debugfs now that
+ *                  the tests above have churned the vmalloc area and the
+ *                  page tables, and report its results as a subtest
  *
  * Kernel command line options (mmseries.*):
  *   mmseries.iters=N     mmap_stress iterations (default 200)
  *   mmseries.vmalloc_mask=M  test_vmalloc's run_test_mask (default 5179)
+ *   mmseries.kunit_rerun=S   the suite kunit_rerun runs (default vmap_pmd_sync)
  *   mmseries.hotplug=1   after the tests, run the stress children in
  *                        parallel and report memory every time it changes
  *                        ("@@MEM total_kb=... blocks=... online=...") until
@@ -516,6 +520,66 @@ static int hotplug_phase(int nr)
 	return bad;
 }
 
+/* ---- a KUnit suite, again, after the tests ---- */
+
+/*
+ * /sys/kernel/debug/kunit/<suite>/run (CONFIG_KUNIT_DEBUGFS) runs a built-in
+ * suite again; <suite>/results is then a KTAP document whose one test is the
+ * suite ("KTAP version 1", "1..1", the suite, "ok 1 <suite>").  Its lines
+ * after the first two become this test's subtests.
+ */
+static int test_kunit_rerun(int nr)
+{
+	static char res[1 << 16];
+	char suite[64], path[128], level[64] = "", *line, *next;
+	const char *name = opt_str("kunit_rerun", suite, sizeof(suite)) ? suite : "vmap_pmd_sync";
+	int fd, ok = 0, i = 0, ret;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kunit/%s/run", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		printf("ok %d kunit_rerun # SKIP no %s\n", nr, path);
+		return 0;
+	}
+	close(fd);
+	/*
+	 * The suite's own printk lines (KERN_INFO) would interleave with ours
+	 * on the console: show only KERN_WARNING and worse while it runs (every
+	 * splat still reaches the log), and let the console drain.
+	 */
+	read_file("/proc/sys/kernel/printk", level, sizeof(level));
+	write_file("/proc/sys/kernel/printk", "5");
+	ret = write_file(path, "1");
+	sleep(1);
+	write_file("/proc/sys/kernel/printk", level);
+	if (ret < 0) {
+		printf("# kunit_rerun: writing %s failed: %d\n", path, errno);
+		printf("not ok %d kunit_rerun\n", nr);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kunit/%s/results", name);
+	if (read_file(path, res, sizeof(res)) <= 0) {
+		printf("# kunit_rerun: no %s\n", path);
+		printf("not ok %d kunit_rerun\n", nr);
+		return 1;
+	}
+	printf("    KTAP version 1\n    # Subtest: kunit_rerun\n    1..1\n");
+	for (line = res; *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		else
+			next = line + strlen(line);
+		if (i++ < 2)
+			continue;
+		printf("    %s\n", line);
+		if (strncmp(line, "ok 1 ", 5) == 0)
+			ok = 1;
+	}
+	printf("%s %d kunit_rerun\n", ok ? "ok" : "not ok", nr);
+	return !ok;
+}
+
 static void setup(void)
 {
 	char buf[64];
@@ -555,12 +619,13 @@ int main(int argc, char **argv)
 		reboot(RB_AUTOBOOT);
 		return 0;
 	}
-	printf("@@KTAP-BEGIN\nKTAP version 1\n1..5\n");
+	printf("@@KTAP-BEGIN\nKTAP version 1\n1..6\n");
 	fails += test_vmalloc(++nr);
 	fails += test_ptdump(++nr);
 	fails += test_mmap_stress(++nr);
 	fails += test_memfd_secret(++nr);
 	fails += test_exec(++nr);
+	fails += test_kunit_rerun(++nr);
 	printf("@@KTAP-END\n");
 	if (opt("hotplug", 0))
 		fails += hotplug_phase(1);
