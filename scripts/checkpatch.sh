@@ -28,14 +28,19 @@ mkdir -p "$(dirname "$out")"
 bad=$(awk '!/^#/ && NF > 0 && NF < 3' "$exceptions")
 [ -z "$bad" ] || die "configs/checkpatch-exceptions: a line without a reason: $bad"
 
+spdxcheck_works
+# shellcheck source=/dev/null
+if [ -f "$BASE_ENV" ] && [ "$(. "$BASE_ENV" && echo "${BASE_KIND:-}")" = debian ]; then
+	log "the Debian base has no git history: Fixes: ids are not looked up (UNKNOWN_COMMIT_ID ignored)"
+fi
 failed=0
 for p in "${SERIES_PATCHES[@]}"; do
 	name=$(basename "$p")
 	ignore=$(awk -v n="$name" '!/^#/ && $1 == n { print $2 }' "$exceptions" | paste -sd, -)
-	args=(--strict --show-types --root="$SRC_DIR")
+	args=(--strict --show-types)
 	[ -z "$ignore" ] || args+=(--ignore="$ignore")
 	rc=0
-	res=$(perl "$SRC_DIR/scripts/checkpatch.pl" "${args[@]}" "$p" 2>&1) || rc=$?
+	res=$(checkpatch_pl "${args[@]}" "$(realpath "$p")" 2>&1) || rc=$?
 	total=$(printf '%s\n' "$res" | grep -E '^total: ' | tail -n 1)
 	{
 		echo "### $name${ignore:+ (reviewed exceptions: $ignore)}"

@@ -228,6 +228,32 @@ kernel_config() {
 		die "$arch: these options did not survive olddefconfig (missing dependency?): ${missing[*]}"
 }
 
+# checkpatch_pl ARGS... PATCH: the tree's scripts/checkpatch.pl, run in SRC_DIR
+# (absolute patch paths), with Debian's python3 first in PATH: checkpatch runs
+# scripts/spdxcheck.py, which needs python3-ply and python3-git, and it treats
+# an SPDX check that cannot run as a pass.  spdxcheck_works first.
+#
+# With the Debian base (BASE_KIND=debian in build/base.env) the tree has no
+# history, so a Fixes: id cannot be looked up there: UNKNOWN_COMMIT_ID is then
+# ignored (and said so); with a KSRC= mainline checkout it is checked.
+checkpatch_pl() {
+	local kind='' extra=()
+	# shellcheck source=/dev/null
+	[ ! -f "$BASE_ENV" ] || kind=$(. "$BASE_ENV" && echo "${BASE_KIND:-}")
+	[ "$kind" != debian ] || extra=(--ignore=UNKNOWN_COMMIT_ID)
+	(cd "$SRC_DIR" && PATH="/usr/bin:$PATH" perl scripts/checkpatch.pl --root=. "${extra[@]}" "$@")
+}
+
+# spdxcheck_works: die unless the tree's scripts/spdxcheck.py runs and accepts
+# a valid identifier (so checkpatch's SPDX check is not silently off).
+spdxcheck_works() {
+	local out rc=0
+	out=$(cd "$SRC_DIR" && echo "GPL-2.0-only" | PATH="/usr/bin:$PATH" python3 scripts/spdxcheck.py - 2>&1) || rc=$?
+	if [ "$rc" -ne 0 ] || [ -n "$out" ]; then
+		die "scripts/spdxcheck.py does not run (checkpatch would skip its SPDX check): $(printf '%s' "$out" | tail -n 1); run 'make deps'"
+	fi
+}
+
 # Touched files of the series (paths relative to the tree).
 series_files() { sgit diff --name-only "$BASE_COMMIT" series; }
 
