@@ -3,14 +3,15 @@
 # script from scripts/ (each also runs alone, with --help).
 #
 # Knobs (environment or make variables): KSRC=/path/to/linux BASE=<commit>
-# ARCH=x86_64|i386|arm64 BOOT=<run> CYCLES=N SERIES=file PATCHES=dir
+# ARCH=x86_64|i386|arm64 BOOT=<run> CYCLES=N SERIES=file PATCHES=dir V=N
 # BUILD_DIR=dir CACHE_DIR=dir
 
 S := scripts
 
 .NOTPARALLEL:
 .PHONY: help all deps base apply quilt-check checkpatch sparse w1 cocci lint \
-	bisect bisect-all build boot negative matrix report test-scripts check clean
+	bisect bisect-all build boot negative matrix report posting posting-check \
+	test-scripts check clean
 
 help:
 	@sed -n 's/^\([a-z0-9-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 24
@@ -63,10 +64,16 @@ matrix: build boot negative report ## build + boot every arch, then the summary
 report: ## the summary table (build/results/summary.md)
 	$(S)/report.sh
 
+posting: ## the series as b4 would mail it, into build/posting (V=2: v2)
+	$(S)/posting.sh
+
+posting-check: ## the mails: git am gives the series' tree; sign-offs, prefixes, size, checkpatch
+	$(S)/posting-check.sh
+
 test-scripts: ## the scripts' own tests (shellcheck, bats)
 	$(S)/test-scripts.sh
 
-check: deps base apply lint test-scripts matrix ## the test command (.ci/run)
+check: deps base apply posting posting-check lint test-scripts matrix ## the test command (.ci/run)
 
 clean: ## remove build/ (the cache dir stays)
 	rm -rf build

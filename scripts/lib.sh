@@ -19,6 +19,10 @@ SRC_DIR=$BUILD_DIR/src/linux
 BASE_ENV=$BUILD_DIR/base.env
 RESULTS_DIR=${RESULTS_DIR:-$BUILD_DIR/results}
 LOG_DIR=$BUILD_DIR/logs
+# scripts/posting.sh: the mails, and its own b4 repository + state
+POSTING_DIR=$BUILD_DIR/posting
+POSTING_WORK=$BUILD_DIR/posting-work
+POSTING_CONF=${POSTING_CONF:-$CONFIG_DIR/posting.conf}
 JOBS=${JOBS:-$(($(nproc) + 1))}
 # every architecture the matrix knows
 KNOWN_ARCHES="x86_64 i386 arm64"
@@ -226,6 +230,31 @@ kernel_config() {
 	done < <(cat "${frags[@]}")
 	[ "${#missing[@]}" -eq 0 ] ||
 		die "$arch: these options did not survive olddefconfig (missing dependency?): ${missing[*]}"
+}
+
+# posting_conf KEY: the values of KEY in configs/posting.conf, one per line
+# (a line is "KEY VALUE...", the value is the rest of the line).
+posting_conf() {
+	[ -f "$POSTING_CONF" ] || die "no $POSTING_CONF"
+	awk -v k="$1" '$1 == k { sub(/^[ \t]*[^ \t]+[ \t]*/, ""); sub(/[ \t]+$/, ""); print }' "$POSTING_CONF"
+}
+
+# posting_lock: one posting.sh/posting-check.sh at a time per build dir (they
+# share the repository under build/posting-work).
+posting_lock() {
+	mkdir -p "$POSTING_WORK"
+	exec 9>"$POSTING_WORK/lock"
+	flock -n 9 || die "another posting.sh or posting-check.sh is using $POSTING_WORK"
+}
+
+# mail_header NAME FILE: one header of a mail, unfolded, as "Name: value".
+mail_header() {
+	awk -v h="${1,,}:" '
+		/^$/ { exit }
+		/^[ \t]/ { if (p) s = s $0; next }
+		p { exit }
+		tolower($1) == h { p = 1; s = $0 }
+		END { if (p) { gsub(/[ \t]+/, " ", s); print s } }' "$2"
 }
 
 # checkpatch_pl ARGS... PATCH: the tree's scripts/checkpatch.pl, run in SRC_DIR

@@ -1,0 +1,176 @@
+#!/usr/bin/env bats
+# Tests of scripts/posting.sh and scripts/posting-check.sh on a tiny stand-in
+# kernel tree (used as the user's KSRC) whose get_maintainer.pl names one
+# maintainer per directory.  b4 (0.12) runs for real; nothing is sent.
+
+setup() {
+	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	T=$BATS_TEST_TMPDIR
+	export BUILD_DIR=$T/build CACHE_DIR=$T/cache
+	# the project's identity, as posting.sh reads it (git -C $TOP config)
+	export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=$T/gitconfig
+	printf '[user]\n\tname = Tester\n\temail = tester@example.org\n' >"$GIT_CONFIG_GLOBAL"
+	SENDER=$(git -C "$TOP" config user.email)
+	unset ARCH KSRC BASE SERIES PATCHES V POSTING_CONF RESULTS_DIR
+
+	KSRC=$T/linux
+	mkdir -p "$KSRC/scripts" "$KSRC/mm" "$KSRC/arch/x86/mm"
+	printf 'all:\n' >"$KSRC/Makefile"
+	printf '#!/usr/bin/perl\nprint "total: 0 errors, 0 warnings, 0 checks, 1 lines checked\\n";\n' >"$KSRC/scripts/checkpatch.pl"
+	# one maintainer per directory of the patch's files, like MAINTAINERS would
+	cat >"$KSRC/scripts/get_maintainer.pl" <<-'EOF'
+		#!/usr/bin/perl
+		@ARGV = grep { !/^--/ } @ARGV;
+		my %seen;
+		while (<>) {
+			next unless m{^diff --git a/(\S+)};
+			my @r = $1 =~ m{^mm/} ? ("MM Maintainer <mm\@example.org>", "linux-mm\@kvack.org")
+			      : $1 =~ m{^arch/x86/} ? ("X86 Maintainer <x86\@example.org>", "x86\@kernel.org") : ();
+			for (@r) { print "$_\n" unless $seen{$_}++; }
+		}
+	EOF
+	printf 'int a;\nint b;\nint c;\n' >"$KSRC/mm/vmalloc.c"
+	printf 'int p;\n' >"$KSRC/arch/x86/mm/pgtable.c"
+	git -C "$KSRC" init -q -b master
+	git -C "$KSRC" add -A
+	git -C "$KSRC" commit -q -m base
+	BASE_SHA=$(git -C "$KSRC" rev-parse HEAD)
+
+	git -C "$KSRC" checkout -q -b work
+	sed -i 's/int b;/int b2;/' "$KSRC/mm/vmalloc.c"
+	git -C "$KSRC" commit -q -am "mm/vmalloc: rename b" -m "Signed-off-by: Tester <tester@example.org>"
+	printf 'int p2;\n' >>"$KSRC/arch/x86/mm/pgtable.c"
+	git -C "$KSRC" commit -q -am "x86/mm: add p2" -m "Signed-off-by: Tester <tester@example.org>"
+	export PATCHES=$T/patches
+	mkdir -p "$PATCHES"
+	git -C "$KSRC" format-patch -q -o "$PATCHES" "$BASE_SHA"..work
+	git -C "$KSRC" checkout -q master
+	git -C "$KSRC" branch -q -D work
+	export SERIES=$T/series
+	(cd "$PATCHES" && ls ./*.patch | sed 's#^\./##') >"$SERIES"
+	export KSRC
+	MAILS=$BUILD_DIR/posting
+}
+
+# base, apply, posting: the mails of the stand-in series
+post() {
+	run "$TOP/scripts/base.sh"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run "$TOP/scripts/apply.sh"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run "$TOP/scripts/posting.sh"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
+# hdr NAME FILE: a mail header, unfolded
+hdr() { sed -n '/^$/q; p' "$2" | sed -e ':a' -e 'N; $!ba' -e 's/\n[ \t]\+/ /g' | grep -i "^$1:"; }
+
+@test "posting.sh and posting-check.sh answer --help" {
+	for s in posting posting-check; do
+		run "$TOP/scripts/$s.sh" --help
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"build/posting"* ]]
+	done
+}
+
+@test "posting: b4's mails, each patch to its own maintainers; build/src/linux and KSRC untouched" {
+	run "$TOP/scripts/base.sh"
+	run "$TOP/scripts/apply.sh"
+	src=$BUILD_DIR/src/linux
+	before=$(git -C "$src" for-each-ref; git -C "$src" worktree list; git -C "$KSRC" for-each-ref; git -C "$KSRC" status --porcelain)
+	run "$TOP/scripts/posting.sh"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(git -C "$src" for-each-ref; git -C "$src" worktree list; git -C "$KSRC" for-each-ref; git -C "$KSRC" status --porcelain)" = "$before" ]
+	[ "$(ls "$MAILS" | wc -l)" -eq 3 ]
+	cover=$(ls "$MAILS"/0000-*.eml) p1=$(ls "$MAILS"/0001-*.eml) p2=$(ls "$MAILS"/0002-*.eml)
+	hdr Subject "$cover" | grep -q '^Subject: \[PATCH 0/2\]'
+	hdr Subject "$p1" | grep -qx 'Subject: \[PATCH 1/2\] mm/vmalloc: rename b'
+	hdr Subject "$p2" | grep -qx 'Subject: \[PATCH 2/2\] x86/mm: add p2'
+	# every mail to linux-mm (configs/posting.conf); per patch, its own maintainers
+	for m in "$cover" "$p1" "$p2"; do hdr To "$m" | grep -q 'linux-mm@kvack.org'; done
+	hdr Cc "$p1" | grep -q 'mm@example.org'
+	[ -z "$(hdr Cc "$p1" | grep 'x86@')" ]
+	hdr Cc "$p2" | grep -q 'x86@example.org'
+	hdr Cc "$p2" | grep -q 'x86@kernel.org'
+	[ -z "$(hdr Cc "$p2" | grep '<mm@example.org>')" ]
+	hdr Cc "$cover" | grep -q 'mm@example.org'
+	hdr Cc "$cover" | grep -q 'x86@example.org'
+	# the KSRC base: the real commit in base-commit:, named in the letter
+	grep -qx "base-commit: $BASE_SHA" "$cover"
+	grep -q 'checked to apply there with git am' "$cover"
+	grep -q 'The build and boot matrix was not run' "$cover"
+	# the sender signs off what it passes on
+	grep -q "^Signed-off-by: .*<$SENDER>" "$p1"
+	run "$TOP/scripts/posting-check.sh"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"round trip: git am of 2 mails"* ]]
+	[[ "$output" == *"0 failures"* ]]
+}
+
+@test "posting-check fails on a mail whose Signed-off-by does not match its From" {
+	post
+	p1=$(ls "$MAILS"/0001-*.eml)
+	sed -i 's/^Signed-off-by: .*/Signed-off-by: Someone Else <else@example.org>/' "$p1"
+	run "$TOP/scripts/posting-check.sh"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$(basename "$p1"): no Signed-off-by: from its sender"* ]]
+	[[ "$output" == *"not fit to send"* ]]
+}
+
+@test "posting-check fails on a wrong subject prefix, an oversize mail and a changed patch" {
+	post
+	p2=$(ls "$MAILS"/0002-*.eml)
+	sed -i 's/^Subject: \[PATCH 2\/2\] x86\/mm: add p2/Subject: [PATCH 2\/2] mm: add p2/' "$p2"
+	run "$TOP/scripts/posting-check.sh"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$(basename "$p2"): subject 'mm: add p2' does not start with an allowed prefix"* ]]
+	[[ "$output" != *"round trip: git am of the mails gives tree"* ]]
+	# a tree that is not the series' tree
+	post
+	p1=$(ls "$MAILS"/0001-*.eml)
+	sed -i 's/^+int b2;/+int b3;/' "$p1"
+	run "$TOP/scripts/posting-check.sh"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"round trip: git am of the mails gives tree"* ]]
+	# a size limit from the config
+	post
+	export POSTING_CONF=$T/posting.conf
+	sed 's/^max-mail-bytes .*/max-mail-bytes 100/' "$TOP/configs/posting.conf" >"$POSTING_CONF"
+	run "$TOP/scripts/posting-check.sh"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"0001-"*"bytes, more than max-mail-bytes 100"* ]]
+}
+
+@test "V=2: [PATCH v2 ...], same change-id, changelog and range-diff against v1" {
+	post
+	id1=$(sed -n 's/^change-id: //p' "$MAILS"/0000-*.eml)
+	# v2 changes the first patch
+	sed -i 's/+int b2;/+int b22;/' "$PATCHES"/0001-*.patch
+	run "$TOP/scripts/apply.sh"
+	V=2 run "$TOP/scripts/posting.sh"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	cover=$(ls "$MAILS"/0000-*.eml)
+	hdr Subject "$cover" | grep -q '^Subject: \[PATCH v2 0/2\]'
+	hdr Subject "$(ls "$MAILS"/0002-*.eml)" | grep -q '^Subject: \[PATCH v2 2/2\] x86/mm: add p2'
+	[ "$(sed -n 's/^change-id: //p' "$cover")" = "$id1" ]
+	grep -qx 'Changes in v2:' "$cover"
+	grep -qx -- '- changed: mm/vmalloc: rename b' "$cover"
+	grep -qx 'Range-diff against v1:' "$cover"
+	grep -qE '^2: +[0-9a-f]+ = 2: +[0-9a-f]+ x86/mm: add p2$' "$cover"
+	[ -d "$BUILD_DIR/posting-work/v1" ] && [ -d "$BUILD_DIR/posting-work/v2" ]
+	run "$TOP/scripts/posting-check.sh"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
+@test "a one-patch series: one mail with the cover text below its ---, and the check passes" {
+	head -n 1 "$SERIES" >"$SERIES.one"
+	export SERIES=$SERIES.one
+	post
+	[ "$(ls "$MAILS" | wc -l)" -eq 1 ]
+	m=$(ls "$MAILS"/*.eml)
+	hdr Subject "$m" | grep -qx 'Subject: \[PATCH\] mm/vmalloc: rename b'
+	grep -qx "base-commit: $BASE_SHA" "$m"
+	run "$TOP/scripts/posting-check.sh"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"round trip: git am of 1 mails"* ]]
+}
