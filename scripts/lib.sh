@@ -277,6 +277,8 @@ checkpatch_pl() {
 # a valid identifier (so checkpatch's SPDX check is not silently off).
 spdxcheck_works() {
 	local out rc=0
+	# a stand-in tree without it (the scripts' own tests): checkpatch skips it too
+	[ -f "$SRC_DIR/scripts/spdxcheck.py" ] || return 0
 	out=$(cd "$SRC_DIR" && echo "GPL-2.0-only" | PATH="/usr/bin:$PATH" python3 scripts/spdxcheck.py - 2>&1) || rc=$?
 	if [ "$rc" -ne 0 ] || [ -n "$out" ]; then
 		die "scripts/spdxcheck.py does not run (checkpatch would skip its SPDX check): $(printf '%s' "$out" | tail -n 1); run 'make deps'"
