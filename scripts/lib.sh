@@ -214,7 +214,9 @@ kernel_config() {
 		CONFIG_*=*)
 			grep -qxF "$line" "$out/.config" && continue
 			want=${line%%=*}
-			if cat "$PATCH_DIR"/*.patch 2>/dev/null | grep -qx "+config ${want#CONFIG_}" &&
+			# grep the files, not "cat | grep -q": grep -q stops at the first
+			# match and cat's SIGPIPE would fail the pipe under pipefail
+			if grep -qsxF "+config ${want#CONFIG_}" "$PATCH_DIR"/*.patch &&
 				! grep -rqx --include='Kconfig*' "config ${want#CONFIG_}" "$src"; then
 				log "$arch: $want is not in this tree yet (a patch of the series adds it)"
 				continue
