@@ -260,18 +260,17 @@ mail_header() {
 }
 
 # checkpatch_pl ARGS... PATCH: the tree's scripts/checkpatch.pl, run in SRC_DIR
-# (absolute patch paths), with Debian's python3 first in PATH: checkpatch runs
-# scripts/spdxcheck.py, which needs python3-ply and python3-git, and it treats
-# an SPDX check that cannot run as a pass.  spdxcheck_works first.
+# (absolute patch paths; after load_base), with Debian's python3 first in PATH:
+# checkpatch runs scripts/spdxcheck.py, which needs python3-ply and
+# python3-git, and it treats an SPDX check that cannot run as a pass.
+# spdxcheck_works first.
 #
-# With the Debian base (BASE_KIND=debian in build/base.env) the tree has no
+# With the Debian base (BASE_KIND=debian, from load_base) the tree has no
 # history, so a Fixes: id cannot be looked up there: UNKNOWN_COMMIT_ID is then
 # ignored (and said so); with a KSRC= mainline checkout it is checked.
 checkpatch_pl() {
-	local kind='' extra=()
-	# shellcheck source=/dev/null
-	[ ! -f "$BASE_ENV" ] || kind=$(. "$BASE_ENV" && echo "${BASE_KIND:-}")
-	[ "$kind" != debian ] || extra=(--ignore=UNKNOWN_COMMIT_ID)
+	local extra=()
+	[ "${BASE_KIND:-}" != debian ] || extra=(--ignore=UNKNOWN_COMMIT_ID)
 	(cd "$SRC_DIR" && PATH="/usr/bin:$PATH" perl scripts/checkpatch.pl --root=. "${extra[@]}" "$@")
 }
 

@@ -26,6 +26,7 @@ parse_help "$@"
 need_tool git perl flock
 
 stage posting-check
+load_base
 posting_lock
 env_file=$POSTING_WORK/posting.env
 repo=$POSTING_WORK/linux
