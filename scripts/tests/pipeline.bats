@@ -3,6 +3,8 @@
 # with a Makefile, scripts/checkpatch.pl and two source files), used as the
 # user's KSRC.  Every test has its own BUILD_DIR and CACHE_DIR.
 
+load standin
+
 setup() {
 	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 	T=$BATS_TEST_TMPDIR
@@ -12,30 +14,13 @@ setup() {
 	unset ARCH KSRC BASE SERIES PATCHES
 
 	KSRC=$T/linux
-	mkdir -p "$KSRC/scripts" "$KSRC/mm"
-	printf 'all:\n' >"$KSRC/Makefile"
-	printf '#!/usr/bin/perl\nprint "total: 0 errors, 0 warnings, 0 checks, 1 lines checked\\n";\n' >"$KSRC/scripts/checkpatch.pl"
-	printf 'int a;\nint b;\nint c;\n' >"$KSRC/mm/vmalloc.c"
+	mkdir -p "$KSRC/mm"
 	printf 'int m;\n' >"$KSRC/mm/memory.c"
-	git -C "$KSRC" init -q -b master
-	git -C "$KSRC" add -A
-	git -C "$KSRC" commit -q -m base
-	BASE_SHA=$(git -C "$KSRC" rev-parse HEAD)
-
 	# two patches made on a side branch of the stand-in tree
-	git -C "$KSRC" checkout -q -b work
-	sed -i 's/int b;/int b2;/' "$KSRC/mm/vmalloc.c"
-	git -C "$KSRC" commit -q -am "mm/vmalloc: rename b" -m "Signed-off-by: Tester <tester@example.org>"
+	standin_base
 	printf 'int m2;\n' >>"$KSRC/mm/memory.c"
-	git -C "$KSRC" commit -q -am "mm/memory: add m2" -m "Signed-off-by: Tester <tester@example.org>"
-	export PATCHES=$T/patches
-	mkdir -p "$PATCHES"
-	git -C "$KSRC" format-patch -q -o "$PATCHES" "$BASE_SHA"..work
-	git -C "$KSRC" checkout -q master
-	git -C "$KSRC" branch -q -D work
-	export SERIES=$T/series
-	(cd "$PATCHES" && ls ./*.patch | sed 's#^\./##') >"$SERIES"
-	export KSRC
+	standin_commit "mm/memory: add m2"
+	standin_series
 }
 
 # the user's tree: refs, HEAD, status and config, to compare before/after

@@ -3,6 +3,8 @@
 # kernel tree (used as the user's KSRC) whose get_maintainer.pl names one
 # maintainer per directory.  b4 (0.12) runs for real; nothing is sent.
 
+load standin
+
 setup() {
 	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 	T=$BATS_TEST_TMPDIR
@@ -14,9 +16,7 @@ setup() {
 	unset ARCH KSRC BASE SERIES PATCHES V POSTING_CONF RESULTS_DIR
 
 	KSRC=$T/linux
-	mkdir -p "$KSRC/scripts" "$KSRC/mm" "$KSRC/arch/x86/mm"
-	printf 'all:\n' >"$KSRC/Makefile"
-	printf '#!/usr/bin/perl\nprint "total: 0 errors, 0 warnings, 0 checks, 1 lines checked\\n";\n' >"$KSRC/scripts/checkpatch.pl"
+	mkdir -p "$KSRC/scripts" "$KSRC/arch/x86/mm"
 	# one maintainer per directory of the patch's files, like MAINTAINERS would
 	cat >"$KSRC/scripts/get_maintainer.pl" <<-'EOF'
 		#!/usr/bin/perl
@@ -29,26 +29,11 @@ setup() {
 			for (@r) { print "$_\n" unless $seen{$_}++; }
 		}
 	EOF
-	printf 'int a;\nint b;\nint c;\n' >"$KSRC/mm/vmalloc.c"
 	printf 'int p;\n' >"$KSRC/arch/x86/mm/pgtable.c"
-	git -C "$KSRC" init -q -b master
-	git -C "$KSRC" add -A
-	git -C "$KSRC" commit -q -m base
-	BASE_SHA=$(git -C "$KSRC" rev-parse HEAD)
-
-	git -C "$KSRC" checkout -q -b work
-	sed -i 's/int b;/int b2;/' "$KSRC/mm/vmalloc.c"
-	git -C "$KSRC" commit -q -am "mm/vmalloc: rename b" -m "Signed-off-by: Tester <tester@example.org>"
+	standin_base
 	printf 'int p2;\n' >>"$KSRC/arch/x86/mm/pgtable.c"
-	git -C "$KSRC" commit -q -am "x86/mm: add p2" -m "Signed-off-by: Tester <tester@example.org>"
-	export PATCHES=$T/patches
-	mkdir -p "$PATCHES"
-	git -C "$KSRC" format-patch -q -o "$PATCHES" "$BASE_SHA"..work
-	git -C "$KSRC" checkout -q master
-	git -C "$KSRC" branch -q -D work
-	export SERIES=$T/series
-	(cd "$PATCHES" && ls ./*.patch | sed 's#^\./##') >"$SERIES"
-	export KSRC
+	standin_commit "x86/mm: add p2"
+	standin_series
 	MAILS=$BUILD_DIR/posting
 }
 
