@@ -14,7 +14,8 @@
 #   - the run fails if QEMU timed out or the guest's init did not finish.
 #
 # Environment: ARCH, BOOT (one run by name), CYCLES, BOOT_APPEND (extra kernel
-#              command line, e.g. mmseries.provoke=WARNING), BUILD_DIR
+#              command line, e.g. mmseries.provoke=WARNING), BUILD_DIR,
+#              FAIL_TAIL (console lines printed when a run fails, default 60)
 # Output: build/results/<run>/{console.log,*.ktap,*.json,summary.tsv,summary.json}
 # Needs: make build
 
@@ -27,6 +28,8 @@ need_tool python3 qemu-system-x86_64 qemu-system-i386 qemu-system-aarch64
 
 load_base
 KUNIT_PY=$SRC_DIR/tools/testing/kunit/kunit.py
+FAIL_TAIL=${FAIL_TAIL:-60}
+case "$FAIL_TAIL" in '' | *[!0-9]*) die "FAIL_TAIL must be a number, not '$FAIL_TAIL'" ;; esac
 
 # boots to run
 mapfile -t boots < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$CONFIG_DIR/boots.list")
@@ -150,6 +153,9 @@ boot_one() {
 	log "$name: $verdict: KUnit p/f/s ${summary[0]}, guest p/f/s ${summary[1]}, hot-plug $hp_ok, $splats splat lines, ${secs}s"
 	if [ "$verdict" = FAIL ]; then
 		printf '    - %s\n' "${why[@]}" >&2
+		# the log may not outlive the machine (CI): keep its end in the output
+		printf '    last %s console lines:\n' "$FAIL_TAIL" >&2
+		tail -n "$FAIL_TAIL" "$res/console.log" | sed 's/^/    | /' >&2
 		die "$name: the guest run failed (log: $res/console.log)"
 	fi
 }

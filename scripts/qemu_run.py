@@ -7,9 +7,10 @@ Usage: qemu_run.py --log FILE --timeout SECONDS [--hotplug KINDS --cycles N
                    --size SIZE --ktap FILE] -- qemu-system-... ARGS
 
 The guest console (serial on stdio) goes to --log.  QEMU is killed after
---timeout seconds (exit 124), 60 s after an Oops/panic/BUG line if the guest
-has not finished by then (exit 125), or on SIGINT/SIGTERM (exit 130); its
-process group is always cleaned up.
+--timeout seconds, not counting the hot-plug cycles, whose every step has
+its own time limit (exit 124), 60 s after an Oops/panic/BUG line if the
+guest has not finished by then (exit 125), or on SIGINT/SIGTERM (exit 130);
+its process group is always cleaned up.
 
 With --hotplug "pc-dimm virtio-mem", QMP is added on a unix socket.  When
 the guest's init prints "@@HOTPLUG-READY" (scripts/guest/mmtest.c), each kind
@@ -17,7 +18,11 @@ is cycled --cycles times:
   pc-dimm:    object-add memory-backend-ram + device_add pc-dimm, wait until
               the guest reports more memory, all of it online; device_del,
               wait for DEVICE_DELETED (ACPI eject: the guest offlines and
-              removes it), object-del;
+              removes it), object-del.  Cycle i uses DIMM slot i mod the
+              -m slots= count: QEMU sends DEVICE_DELETED when the guest
+              writes _EJ0, before the guest re-reads the slot's _STA; a DIMM
+              plugged into the same slot in that window makes the guest log
+              "Eject incomplete - status 0xf" and drop the insert event;
   virtio-mem: qom-set requested-size SIZE on vm0, then 0 (qom-get size == 0).
 After each cycle, MemTotal and the memory block count the guest reports
 ("@@MEM ...") must be back at their start values.  The results are written
@@ -162,7 +167,16 @@ def parse_size(text):
     return int(text[:-1]) * units[text[-1].upper()] if text[-1].upper() in units else int(text)
 
 
-def hotplug(guest, qmp, kinds, cycles, size, results):
+def dimm_slots(cmd):
+    """The number of DIMM slots of the QEMU command line (-m ...,slots=N)."""
+    for arg in cmd:
+        m = re.search(r'(?:^|,)slots=(\d+)', arg)
+        if m:
+            return int(m.group(1))
+    return 1
+
+
+def hotplug(guest, qmp, kinds, cycles, size, slots, results):
     """Cycle every kind; append (name, ok, diagnostic) to results."""
     if not guest.wait_mem(lambda m: True, 60):
         results.append(('hotplug start', False, 'no @@MEM report from the guest'))
@@ -176,7 +190,8 @@ def hotplug(guest, qmp, kinds, cycles, size, results):
             try:
                 if kind == 'pc-dimm':
                     qmp.cmd('object-add', **{'qom-type': 'memory-backend-ram', 'id': f'hpmem{i}', 'size': size})
-                    qmp.cmd('device_add', driver='pc-dimm', id=f'dimm{i}', memdev=f'hpmem{i}')
+                    qmp.cmd('device_add', driver='pc-dimm', id=f'dimm{i}', memdev=f'hpmem{i}',
+                            slot=(i - 1) % slots)
                 else:
                     qmp.cmd('qom-set', path='vm0', property='requested-size', value=size)
                 if not guest.wait_mem(lambda m: m[0] >= start[0] + size_kb and m[2] == m[1], 120):
@@ -251,7 +266,12 @@ def main():
                     break
             if guest.ready.is_set():
                 qmp = QMP(qmp_path)
-                hotplug(guest, qmp, kinds, args.cycles, parse_size(args.size), results)
+                t0 = time.monotonic()
+                hotplug(guest, qmp, kinds, args.cycles, parse_size(args.size),
+                        dimm_slots(cmd), results)
+                # every hot-plug step has its own time limit: --timeout is
+                # for the rest, so that CYCLES= can grow without it
+                deadline += time.monotonic() - t0
             else:
                 results.append(('hotplug start', False, 'the guest never printed @@HOTPLUG-READY'))
             guest.send('quit\n')
