@@ -9,7 +9,7 @@
 # on branch "series" afterwards, also on failure.  Default: x86_64;
 # ARCH=<arch> for another one, ARCH=all for the whole matrix (make bisect-all).
 #
-# Environment: ARCH (x86_64 | i386 | arm64 | all), BUILD_DIR, CACHE_DIR
+# Environment: ARCH (x86_64 | i386 | arm64 | arm64-64k | all), BUILD_DIR, CACHE_DIR
 # Output: build/results/lint/bisect.txt
 # Needs: make apply
 

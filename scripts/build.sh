@@ -35,7 +35,7 @@ build_arch() {
 	stage "build $arch"
 	case "$arch" in
 	x86_64 | i386) cc=gcc img=arch/x86/boot/bzImage ;;
-	arm64)
+	arm64 | arm64-64k)
 		need_tool aarch64-linux-gnu-gcc
 		cc=aarch64-linux-gnu-gcc img=arch/arm64/boot/Image
 		;;

@@ -24,8 +24,9 @@ POSTING_DIR=$BUILD_DIR/posting
 POSTING_WORK=$BUILD_DIR/posting-work
 POSTING_CONF=${POSTING_CONF:-$CONFIG_DIR/posting.conf}
 JOBS=${JOBS:-$(($(nproc) + 1))}
-# every architecture the matrix knows
-KNOWN_ARCHES="x86_64 i386 arm64"
+# every architecture the matrix knows (arm64-64k: arm64 with 64K pages, its
+# own kernel in build/kernel/arm64-64k; configs/matrix.conf says how)
+KNOWN_ARCHES="x86_64 i386 arm64 arm64-64k"
 
 # Variables given on our own make command line (V=2, KSRC=...) must not leak
 # into the kernel's make.
@@ -296,7 +297,7 @@ kernel_make() {
 	shift 3
 	case "$arch" in
 	x86_64 | i386) karch=$arch ;;
-	arm64)
+	arm64 | arm64-64k)
 		karch=arm64
 		cross=aarch64-linux-gnu-
 		;;

@@ -274,11 +274,13 @@ testing() {
 	head=$(sed -n 's/^- series: .*head \([0-9a-f]*\).*/\1/p' "$summary" | head -n 1)
 	cat <<-EOF
 		The build and boot matrix: each arch's kernel (x86_64, i386 with PAE,
-		arm64) built with DEBUG_VM, PROVE_LOCKING and DEBUG_PAGEALLOC (KASAN on
-		x86_64 and arm64) and booted in QEMU/TCG, running the KUnit suites, then
-		a guest program that stresses mmap/munmap of exec, data and hugetlb
-		mappings, fork and exec (arm64: also memory hot-add/remove cycles); any
-		splat fails a run.  For series head ${head:0:12}:
+		arm64 with 4K and with 64K pages) built with DEBUG_VM, PROVE_LOCKING and
+		DEBUG_PAGEALLOC (KASAN on x86_64 and arm64) and booted in QEMU/TCG,
+		running the KUnit suites, then a guest program that runs test_vmalloc
+		and stresses mmap/munmap of exec, data and hugetlb mappings, fork and
+		exec (arm64: also memory hot-add/remove cycles beside vmalloc, ptdump,
+		mmap and memfd_secret stress); any splat fails a run.  For series head
+		${head:0:12}:
 
 	EOF
 	printf '%s\n' "$table"
