@@ -27,7 +27,7 @@
  *
  * Kernel command line options (mmseries.*):
  *   mmseries.iters=N     mmap_stress iterations (default 200)
- *   mmseries.vmalloc_mask=M  test_vmalloc's run_test_mask (default 5179)
+ *   mmseries.vmalloc_mask=M  test_vmalloc's run_test_mask (default 13371)
  *   mmseries.kunit_rerun=S   the suite kunit_rerun runs (default vmap_pmd_sync)
  *   mmseries.hotplug=1   after the tests, run the stress children in
  *                        parallel and report memory every time it changes
@@ -65,8 +65,13 @@
 #ifndef __NR_memfd_secret
 #define __NR_memfd_secret 447
 #endif
+/* hugetlb page size in mmap flags: log2(size) << MAP_HUGE_SHIFT (26) */
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB (21U << 26)
+#endif
 
 #define HPAGE (2UL << 20)
+#define HUGE_2M_POOL "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 #define KLOG_SIZE (1 << 20)
 
 static char cmdline[4096];
@@ -155,8 +160,11 @@ static int read_klog(void)
 
 /* ---- test_vmalloc ---- */
 
-/* fix_size, full_fit, random_size, fix_align, random_size_align, vm_map_ram, vrealloc */
-#define VMALLOC_MASK 5179
+/*
+ * fix_size, full_fit, random_size, fix_align, random_size_align, vm_map_ram,
+ * vrealloc, no_direct_map_alloc (VM_NO_DIRECT_MAP, patch 0014)
+ */
+#define VMALLOC_MASK 13371
 
 static int test_vmalloc(int nr)
 {
@@ -273,7 +281,8 @@ static int mmap_round(unsigned long seed)
 		if (k == 2) {
 			if (!have_huge)
 				continue;
-			flags |= MAP_HUGETLB;
+			/* 2 MiB pages whatever the default size (512M with 64K pages) */
+			flags |= MAP_HUGETLB | MAP_HUGE_2MB;
 		}
 		p = mmap(win + i * HPAGE, HPAGE, prots[k], flags, -1, 0);
 		if (p == MAP_FAILED) {
@@ -594,9 +603,13 @@ static void setup(void)
 	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 	mount("tmpfs", "/tmp", "tmpfs", 0, NULL);
 	read_file("/proc/cmdline", cmdline, sizeof(cmdline));
-	/* a small hugetlb pool for mmap_stress (2 MiB pages) */
-	have_huge = write_file("/proc/sys/vm/nr_hugepages", "8") == 0 &&
-		    read_file("/proc/sys/vm/nr_hugepages", buf, sizeof(buf)) > 0 && atoi(buf) > 0;
+	/*
+	 * a small hugetlb pool of 2 MiB pages for mmap_stress: named by size,
+	 * since /proc/sys/vm/nr_hugepages is the default size's pool (512 MiB
+	 * pages on arm64 with 64K pages)
+	 */
+	have_huge = write_file(HUGE_2M_POOL, "8") == 0 &&
+		    read_file(HUGE_2M_POOL, buf, sizeof(buf)) > 0 && atoi(buf) > 0;
 }
 
 int main(int argc, char **argv)
