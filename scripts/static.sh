@@ -80,6 +80,34 @@ objects_for() {
 	done | sort -u
 }
 
+# configured TREE OUT OBJ: false if the Makefile line that builds OBJ is
+# "obj-$(CONFIG_X) += ..." and X is off in OUT/.config.  Kbuild compiles a
+# single target such as mm/tests/foo.o (listed in mm/Makefile) whatever the
+# config says, and then fails on what the config left out.
+configured() {
+	local tree=$1 out=$2 obj=$3 dir rel sym
+	dir=${obj%/*} rel=${obj##*/}
+	while :; do
+		if [ -f "$tree/$dir/Makefile" ]; then
+			sym=$(awk -v o="$rel" '/^obj-\$\(CONFIG_[A-Za-z0-9_]+\)/ {
+				for (i = 2; i <= NF; i++)
+					if ($i == o) {
+						match($1, /CONFIG_[A-Za-z0-9_]+/)
+						print substr($1, RSTART, RLENGTH)
+						exit
+					}
+			}' "$tree/$dir/Makefile")
+			if [ -n "$sym" ]; then
+				grep -Eq "^$sym=[ym]$" "$out/.config"
+				return
+			fi
+		fi
+		[ "$dir" != "${dir%/*}" ] || return 0
+		rel=${dir##*/}/$rel
+		dir=${dir%/*}
+	done
+}
+
 # findings FILE: compiler/sparse/cocci messages without line:column numbers
 # and without the tree or build-dir prefix, sorted.
 findings() {
@@ -118,6 +146,8 @@ for arch in $arches; do
 		: >"$out.$checker.log"
 		for obj in "${objs[@]}"; do
 			[ -f "$tree/${obj%.o}.c" ] || continue
+			configured "$tree" "$out" "$obj" ||
+				{ log "$arch/$state: $obj is not in this config, skipped"; continue; }
 			rm -f "$out/$obj"
 			log "$arch/$state: $checker $obj"
 			if ! kernel_make "$arch" "$tree" "$out" "${make_args[@]}" "$obj" >>"$out.$checker.log" 2>&1; then
