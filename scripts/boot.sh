@@ -60,9 +60,9 @@ boot_one() {
 	# shellcheck source=configs/qemu/x86_64.conf
 	. "$conf"
 	local out=$BUILD_DIR/kernel/$ARCH img rc=0 t0 secs verdict=PASS why=() qemu_args=() hp=()
-	case "$ARCH" in
+	case "$(kernel_arch "$ARCH")" in
 	x86_64 | i386) img=$out/arch/x86/boot/bzImage ;;
-	arm64 | arm64-64k) img=$out/arch/arm64/boot/Image ;;
+	arm64) img=$out/arch/arm64/boot/Image ;;
 	esac
 	stage "boot $name"
 	if [ ! -f "$img" ] || [ ! -f "$out/initramfs.cpio" ]; then

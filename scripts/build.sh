@@ -33,9 +33,9 @@ build_arch() {
 	local out=$BUILD_DIR/kernel/$arch res=$RESULTS_DIR t0 secs cc gcc_m=() libgcc img hits0 hits1
 	local guest=$out/guest
 	stage "build $arch"
-	case "$arch" in
+	case "$(kernel_arch "$arch")" in
 	x86_64 | i386) cc=gcc img=arch/x86/boot/bzImage ;;
-	arm64 | arm64-64k)
+	arm64)
 		need_tool aarch64-linux-gnu-gcc
 		cc=aarch64-linux-gnu-gcc img=arch/arm64/boot/Image
 		;;

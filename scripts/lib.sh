@@ -27,6 +27,9 @@ JOBS=${JOBS:-$(($(nproc) + 1))}
 # every architecture the matrix knows (arm64-64k: arm64 with 64K pages, its
 # own kernel in build/kernel/arm64-64k; configs/matrix.conf says how)
 KNOWN_ARCHES="x86_64 i386 arm64 arm64-64k"
+# kernel_arch ARCH: the kernel's ARCH= for a matrix arch; a variant is named
+# <arch>-<what> (arm64-64k -> arm64)
+kernel_arch() { echo "${1%%-*}"; }
 
 # Variables given on our own make command line (V=2, KSRC=...) must not leak
 # into the kernel's make.
@@ -295,12 +298,10 @@ series_files() { sgit diff --name-only "$BASE_COMMIT" series; }
 kernel_make() {
 	local arch=$1 src=$2 out=$3 karch cross=''
 	shift 3
-	case "$arch" in
-	x86_64 | i386) karch=$arch ;;
-	arm64 | arm64-64k)
-		karch=arm64
-		cross=aarch64-linux-gnu-
-		;;
+	karch=$(kernel_arch "$arch")
+	case "$karch" in
+	x86_64 | i386) ;;
+	arm64) cross=aarch64-linux-gnu- ;;
 	*) die "kernel_make: unknown arch $arch" ;;
 	esac
 	mkdir -p "$out"

@@ -66,7 +66,7 @@ objects_for() {
 	for f in "${touched[@]}"; do
 		case "$f" in
 		arch/x86/*) case "$arch" in x86_64 | i386) ;; *) continue ;; esac ;;
-		arch/"${arch%-64k}"/*) ;;
+		arch/"$(kernel_arch "$arch")"/*) ;;
 		arch/*) continue ;;
 		esac
 		case "$f" in
