@@ -117,6 +117,7 @@ user_base() {
 }
 
 stage base
+need_space "$BUILD_DIR" 4 "the base tree (unpacked source and its git clone)"
 if [ -n "${KSRC:-}" ]; then
 	user_base
 else

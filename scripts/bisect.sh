@@ -27,6 +27,7 @@ all) arches=$KNOWN_ARCHES ;;
 	;;
 esac
 stage bisect
+need_space "$BUILD_DIR" 3 "bisect (a worktree and a build per arch)"
 require_series
 load_series
 n=${#SERIES_PATCHES[@]}

@@ -33,6 +33,7 @@ build_arch() {
 	local out=$BUILD_DIR/kernel/$arch res=$RESULTS_DIR t0 secs cc gcc_m=() libgcc img hits0 hits1
 	local guest=$out/guest
 	stage "build $arch"
+	need_space "$BUILD_DIR" 1 "the $arch kernel build"
 	case "$(kernel_arch "$arch")" in
 	x86_64 | i386) cc=gcc img=arch/x86/boot/bzImage ;;
 	arm64)
@@ -61,9 +62,9 @@ build_arch() {
 	# nolibc's own "headers" copies only; the kernel's uapi headers come from
 	# our out-of-tree build (its headers_standalone would write into the tree)
 	make -s -C "$SRC_DIR/tools/include/nolibc" ARCH="$arch" OUTPUT="$guest/" headers >"$guest/sysroot.log" 2>&1 ||
-		die "$arch: nolibc headers failed ($guest/sysroot.log)"
+		die_log "$guest/sysroot.log" "$arch: nolibc headers failed ($guest/sysroot.log)"
 	kernel_make "$arch" "$SRC_DIR" "$out" headers_install INSTALL_HDR_PATH="$guest/sysroot" >>"$guest/sysroot.log" 2>&1 ||
-		die "$arch: headers_install failed ($guest/sysroot.log)"
+		die_log "$guest/sysroot.log" "$arch: headers_install failed ($guest/sysroot.log)"
 	"$cc" "${gcc_m[@]}" -Os -static -nostdlib -nostdinc -fno-stack-protector -fno-asynchronous-unwind-tables \
 		-Wall -Wextra -Werror -Wno-unused-parameter -I"$guest/sysroot/include" \
 		-o "$guest/init" "$TOP/scripts/guest/mmtest.c" "${libgcc[@]}" ||

@@ -65,6 +65,28 @@ parse_help() {
 	done
 }
 
+# die_log LOGFILE MESSAGE: die, with the log's tail first (a CI run shows
+# the reason even when its work directory is gone).
+die_log() {
+	if [ -s "$1" ]; then
+		printf '[%s] last lines of %s:\n' "$PROG" "$1" >&2
+		tail -n 20 "$1" >&2
+	fi
+	die "$2"
+}
+
+# need_space DIR GIB WHAT: die unless the file system that holds DIR (or its
+# nearest existing parent) has GIB GiB free; a full disk otherwise shows up
+# much later as a puzzling build failure.
+need_space() {
+	local dir=$1 gib=$2 what=$3 avail
+	while [ ! -d "$dir" ]; do dir=$(dirname "$dir"); done
+	avail=$(df -Pk "$dir" | awk 'NR == 2 { print $4 }')
+	[ -n "$avail" ] || die "need_space: df gave nothing for $dir"
+	[ "$avail" -ge $((gib * 1024 * 1024)) ] ||
+		die "only $((avail / 1024)) MiB free on the file system of $dir; $what needs about $gib GiB: free some space (make clean removes build/)"
+}
+
 need_tool() {
 	local t
 	for t in "$@"; do
@@ -208,11 +230,11 @@ kernel_config() {
 	[ "${#frags[@]}" -gt 0 ] || die "configs/matrix.conf has no line for $arch"
 	mkdir -p "$out"
 	kernel_make "$arch" "$src" "$out" allnoconfig >"$out.kconfig.log" 2>&1 ||
-		die "allnoconfig failed for $arch: $out.kconfig.log"
+		die_log "$out.kconfig.log" "allnoconfig failed for $arch: $out.kconfig.log"
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frags[@]}" >>"$out.kconfig.log" 2>&1 ||
-		die "merge_config.sh failed for $arch: $out.kconfig.log"
+		die_log "$out.kconfig.log" "merge_config.sh failed for $arch: $out.kconfig.log"
 	kernel_make "$arch" "$src" "$out" olddefconfig >>"$out.kconfig.log" 2>&1 ||
-		die "olddefconfig failed for $arch: $out.kconfig.log"
+		die_log "$out.kconfig.log" "olddefconfig failed for $arch: $out.kconfig.log"
 	while read -r line; do
 		case "$line" in
 		CONFIG_*=*)
@@ -329,5 +351,5 @@ apt_private_update() {
 	[ -z "$(find "$APT_DIR/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null)" ] || return 0
 	log "updating the private apt lists ($CONFIG_DIR/apt/sources.list)"
 	apt-get "${APT_OPTS[@]}" -q update >"$APT_DIR/update.log" 2>&1 ||
-		die "apt-get update with the private config failed: see $APT_DIR/update.log"
+		die_log "$APT_DIR/update.log" "apt-get update with the private config failed: see $APT_DIR/update.log"
 }

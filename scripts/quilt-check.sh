@@ -16,6 +16,7 @@ parse_help "$@"
 need_tool quilt git
 
 stage quilt-check
+need_space "$BUILD_DIR" 2 "quilt-check (a plain copy of the base)"
 require_series
 load_series
 wt=$(worktree quilt "$BASE_COMMIT")

@@ -33,6 +33,7 @@ need_tool make gcc ccache git
 
 arches=$(selected_arches)
 stage "$checker"
+need_space "$BUILD_DIR" 3 "$checker (a base worktree and builds per arch)"
 require_series
 load_series
 out_dir=$RESULTS_DIR/lint

@@ -81,6 +81,17 @@ user_state() {
 	[[ "$output" == *"unknown ARCH 'mips'"* ]]
 }
 
+@test "too little free disk stops a stage at once, saying how much it needs" {
+	# a df that reports 100 MiB free, first in PATH
+	mkdir -p "$T/bin"
+	printf '#!/bin/sh\necho "Filesystem 1024-blocks Used Available Capacity Mounted"\necho "/dev/x 1000000 900000 102400 90%% /"\n' >"$T/bin/df"
+	chmod +x "$T/bin/df"
+	PATH=$T/bin:$PATH run "$TOP/scripts/base.sh"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"only 100 MiB free on the file system of"*"needs about 4 GiB"* ]]
+	[ ! -e "$BUILD_DIR/base.env" ]
+}
+
 @test "the series applies with git am, and the user's tree is not touched" {
 	before=$(user_state)
 	run "$TOP/scripts/base.sh"
