@@ -60,10 +60,7 @@ boot_one() {
 	# shellcheck source=configs/qemu/x86_64.conf
 	. "$conf"
 	local out=$BUILD_DIR/kernel/$ARCH img rc=0 t0 secs verdict=PASS why=() qemu_args=() hp=()
-	case "$(kernel_arch "$ARCH")" in
-	x86_64 | i386) img=$out/arch/x86/boot/bzImage ;;
-	arm64) img=$out/arch/arm64/boot/Image ;;
-	esac
+	img=$out/$(kernel_image "$ARCH")
 	stage "boot $name"
 	if [ ! -f "$img" ] || [ ! -f "$out/initramfs.cpio" ]; then
 		die "$name: no kernel/initramfs in $out: run 'make build ARCH=$ARCH'"
@@ -128,12 +125,8 @@ boot_one() {
 	fi
 
 	# splats
-	grep -Ev '^[[:space:]]*(#|$)' "$CONFIG_DIR/splat-patterns" >"$res/.patterns"
-	grep -Ev '^[[:space:]]*(#|$)' "$CONFIG_DIR/splat-allowlist" >"$res/.allow" || true
-	grep -E -f "$res/.patterns" "$res/kernel.log" | { if [ -s "$res/.allow" ]; then grep -Ev -f "$res/.allow"; else cat; fi; } >"$res/splats.txt" || true
-	rm -f "$res/.patterns" "$res/.allow"
 	local splats
-	splats=$(wc -l <"$res/splats.txt")
+	splats=$(scan_splats "$res/kernel.log" "$res/splats.txt")
 	if [ "$splats" -gt 0 ]; then
 		why+=("$splats splat lines in the log (first: $(head -n 1 "$res/splats.txt" | cut -c1-120))")
 	fi

@@ -34,11 +34,12 @@ build_arch() {
 	local guest=$out/guest
 	stage "build $arch"
 	need_space "$BUILD_DIR" 1 "the $arch kernel build"
+	img=$(kernel_image "$arch")
 	case "$(kernel_arch "$arch")" in
-	x86_64 | i386) cc=gcc img=arch/x86/boot/bzImage ;;
+	x86_64 | i386) cc=gcc ;;
 	arm64)
 		need_tool aarch64-linux-gnu-gcc
-		cc=aarch64-linux-gnu-gcc img=arch/arm64/boot/Image
+		cc=aarch64-linux-gnu-gcc
 		;;
 	esac
 	# i386: the host gcc with -m32 (bookworm has no 32-bit libgcc by default,

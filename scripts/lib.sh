@@ -31,6 +31,35 @@ KNOWN_ARCHES="x86_64 i386 arm64 arm64-64k"
 # <arch>-<what> (arm64-64k -> arm64)
 kernel_arch() { echo "${1%%-*}"; }
 
+# kernel_image ARCH: the boot image's path inside a build directory
+kernel_image() {
+	case "$(kernel_arch "$1")" in
+	x86_64 | i386) echo arch/x86/boot/bzImage ;;
+	arm64) echo arch/arm64/boot/Image ;;
+	*) die "kernel_image: unknown arch $1" ;;
+	esac
+}
+
+# proof_state BEFORE: the name of a "before" tree of configs/proof.conf:
+# "+0003,0008" -> "base+0003+0008", "-0015,0016" -> "series-0015-0016"
+proof_state() {
+	case "$1" in
+	+*) echo "base+${1#+}" | tr ', ' '++' ;;
+	-*) echo "series-${1#-}" | tr ', ' '--' ;;
+	*) die "proof_state: '$1' is neither +NNNN,... nor -NNNN,..." ;;
+	esac
+}
+
+# scan_splats LOG OUT: the splat lines of a guest's kernel log into OUT
+# (configs/splat-patterns minus configs/splat-allowlist); prints their count
+scan_splats() {
+	local log=$1 out=$2 pat allow
+	pat=$(grep -Ev '^[[:space:]]*(#|$)' "$CONFIG_DIR/splat-patterns")
+	allow=$(grep -Ev '^[[:space:]]*(#|$)' "$CONFIG_DIR/splat-allowlist" || true)
+	grep -E -e "$pat" "$log" | { if [ -n "$allow" ]; then grep -Ev -e "$allow"; else cat; fi; } >"$out" || true
+	wc -l <"$out"
+}
+
 # Variables given on our own make command line (V=2, KSRC=...) must not leak
 # into the kernel's make.
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
