@@ -38,6 +38,8 @@
  *                        mmap_round() without hugetlb and print
  *                        "@@BENCH mmap_munmap ..." (run under QEMU -icount,
  *                        so guest time counts instructions and repeats)
+ *   mmseries.kunit_only=1  run none of the tests above: the boot is for
+ *                        the built-in KUnit suites alone (make proof)
  *   mmseries.provoke=X   write X to LKDTM's provoke-crash/DIRECT first
  *                        (e.g. WARNING): the harness's own negative test
  */
@@ -628,6 +630,12 @@ int main(int argc, char **argv)
 	if (opt("bench", 0) > 0) {
 		/* a benchmark boot runs nothing else */
 		bench(opt("bench", 0));
+		printf("@@DONE fails=0\n");
+		reboot(RB_AUTOBOOT);
+		return 0;
+	}
+	if (opt("kunit_only", 0)) {
+		/* the kernel's own KTAP is all this boot is for */
 		printf("@@DONE fails=0\n");
 		reboot(RB_AUTOBOOT);
 		return 0;
