@@ -251,41 +251,19 @@ patch_list() {
 		printf '  %d/%d %s\n' "$k" "$n" "$s"
 	done < <(wgit log --reverse --format=%s "$BASE_COMMIT..$series_commit")
 }
+# the Testing section: build/results/testing.txt, written by scripts/report.sh
+# (make report) for the series head in testing.head
 testing() {
-	local summary=$RESULTS_DIR/summary.md stages=$RESULTS_DIR/stages.tsv head s r out='' table
-	if [ -f "$stages" ]; then
-		for s in checkpatch quilt-check sparse w1 cocci bisect; do
-			r=$(awk -F'\t' -v s="$s" '$2 == s { r = $3 } END { print r }' "$stages")
-			out+="${out:+, }$s ${r:-not run}"
-		done
-		echo "Static checks (checkpatch --strict; no new sparse, W=1 or coccicheck"
-		echo "findings against the base; every patch builds), latest runs:"
-		echo "$out." | fold -s -w 70 | sed 's/ *$//; s/^/  /'
-	else
-		echo "The static checks (checkpatch, sparse, W=1, coccicheck) were not run."
-	fi
-	echo
-	[ ! -f "$summary" ] ||
-		table=$(awk '/^\| run \|/ { t = 1 } t && /^\|/ { print "  " $0; next } t { exit }' "$summary")
-	if [ -z "${table:-}" ]; then
-		echo "The build and boot matrix was not run for this posting."
+	local txt=$RESULTS_DIR/testing.txt head
+	if [ ! -f "$txt" ]; then
+		echo "The build and boot matrix was not run for this posting, nor the"
+		echo "static checks or the proof (make check writes build/results/testing.txt)."
 		return
 	fi
-	head=$(sed -n 's/^- series: .*head \([0-9a-f]*\).*/\1/p' "$summary" | head -n 1)
-	cat <<-EOF
-		The build and boot matrix: each arch's kernel (x86_64, i386 with PAE,
-		arm64 with 4K and with 64K pages) built with DEBUG_VM, PROVE_LOCKING and
-		DEBUG_PAGEALLOC (KASAN on x86_64 and arm64) and booted in QEMU/TCG,
-		running the KUnit suites, then a guest program that runs test_vmalloc
-		and stresses mmap/munmap of exec, data and hugetlb mappings, fork and
-		exec (arm64: also memory hot-add/remove cycles beside vmalloc, ptdump,
-		mmap and memfd_secret stress); any splat fails a run.  For series head
-		${head:0:12}:
-
-	EOF
-	printf '%s\n' "$table"
+	cat "$txt"
+	head=$(cat "$RESULTS_DIR/testing.head" 2>/dev/null || true)
 	if [ "$head" != "$series_commit" ]; then
-		warn "build/results/summary.md is for series ${head:0:12}, not ${series_commit:0:12}: the cover says so"
+		warn "build/results/testing.txt is for series ${head:0:12}, not ${series_commit:0:12}: the cover says so"
 		echo
 		echo "Those results are for ${head:0:12}, not for the series posted"
 		echo "here (${series_commit:0:12}); the two differ."

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# report.sh - last stage: one summary of what the stages recorded.
+# report.sh - last stage: one summary and one report of what the stages recorded.
 #
 # Prints, and writes to build/results/summary.md: the base, the series (count
 # and head), the latest result and time of every stage that has run
 # (build/results/stages.tsv, one line per stage run) and the matrix table of
-# the guest runs (build/results/<run>/summary.tsv).  Exits non-zero if the
-# latest run of any stage, or any guest run, failed.
+# the guest runs (build/results/<run>/summary.tsv).
+# Writes build/results/report.md and report.html (one offline page, plots
+# inline): tool versions, that summary, the static checks' new findings per
+# arch, the proof table (make proof), the benchmarks (make bench) with plots
+# (gnuplot), and build/results/testing.txt, the "Testing" section that
+# make posting puts into the cover letter.  Parts whose stage has not run
+# say so.  Exits non-zero if the latest run of any stage, or any guest run,
+# failed.
 
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -40,6 +46,198 @@ head=$(sgit rev-parse -q --verify series 2>/dev/null || echo "not applied")
 	fi
 } >"$summary"
 cat "$summary"
+
+# --- report.md
+report=$RESULTS_DIR/report.md
+plots=$RESULTS_DIR/plots
+rm -rf "$plots"
+mkdir -p "$plots"
+tool_version() { "$@" 2>&1 | head -n 1 | cut -c1-100 || true; }
+# nodm_plot: bench.json's VM_NO_DIRECT_MAP medians, one line per run and mode
+nodm_plot() {
+	python3 - "$RESULTS_DIR/bench/bench.json" "$plots" <<-'PY' || return 0
+		import json, sys
+		benches = [b for b in json.load(open(sys.argv[1]))['benches'] if b['bench'] == 'nodm']
+		if not benches:
+		    sys.exit(1)
+		cols = []
+		for b in benches:
+		    with open('%s/nodm-%s.dat' % (sys.argv[2], b['run']), 'w') as f:
+		        for r in b['rows']:
+		            t = r['times_ns']
+		            f.write('%d %g %g %g\n' % (r['kib'], t['plain']['median'] / 1e3,
+		                    t['reset_perms']['median'] / 1e3, t['no_direct_map']['median'] / 1e3))
+		    cols.append(b['run'])
+		print(' '.join(cols))
+	PY
+}
+{
+	echo "# mm-series results report"
+	echo
+	echo "Generated $(date -u '+%F %T') UTC by scripts/report.sh."
+	echo
+	echo "## Base, series and tools"
+	echo
+	echo "- base: $BASE_DESC, commit $BASE_COMMIT"
+	echo "- series: ${#SERIES_PATCHES[@]} patches, head $head"
+	echo "- gcc: $(tool_version gcc --version)"
+	echo "- aarch64 gcc: $(tool_version aarch64-linux-gnu-gcc --version)"
+	echo "- QEMU: $(tool_version qemu-system-x86_64 --version), TCG"
+	echo "- sparse: $(tool_version "$TOP/scripts/sparse" --version)"
+	echo "- coccinelle: $(tool_version spatch --version)"
+	echo "- b4: $(tool_version b4 --version)"
+	echo "- KTAP parser: the tree's tools/testing/kunit/kunit.py parse"
+	echo
+	echo "## Stages and matrix"
+	echo
+	sed -n '/^| stage /,$p' "$summary"
+	echo
+	echo "## Static checks: new findings against the base"
+	echo
+	lint=("$RESULTS_DIR"/lint/*.new)
+	if [ -f "${lint[0]}" ]; then
+		echo "| check | arch | new findings |"
+		echo "|---|---|---|"
+		for f in "${lint[@]}"; do
+			n=$(basename "$f" .new)
+			echo "| ${n%%-*} | ${n#*-} | $(grep -c . "$f" || true) |"
+		done
+	else
+		echo "Not run (make sparse w1 cocci)."
+	fi
+	echo
+	if [ -f "$RESULTS_DIR/proof/proof.md" ]; then
+		sed -e '1s/^# /## /' -e '2,$s/^## /### /' "$RESULTS_DIR/proof/proof.md"
+	else
+		echo "## Proof"
+		echo
+		echo "Not run (make proof)."
+	fi
+	echo
+	if [ -f "$RESULTS_DIR/bench/bench.md" ]; then
+		sed -e '1s/^# /## /' -e '2,$s/^## /### /' "$RESULTS_DIR/bench/bench.md"
+		nodm_runs=$(nodm_plot)
+		if [ -n "$nodm_runs" ] && command -v gnuplot >/dev/null; then
+			{
+				echo "set terminal svg size 720,420 font 'sans,11'"
+				echo "set output '$plots/nodm.svg'"
+				echo "set logscale xy; set grid; set key top left"
+				echo "set xlabel 'allocation size (KiB)'; set ylabel 'alloc+free, us (median, -icount)'"
+				printf 'plot '
+				for r in $nodm_runs; do
+					printf "'%s' using 1:2 with linespoints title '%s plain', " "$plots/nodm-$r.dat" "$r"
+					printf "'' using 1:3 with linespoints title '%s reset\\_perms', " "$r"
+					printf "'' using 1:4 with linespoints title '%s no\\_direct\\_map', " "$r"
+				done | sed 's/, $//'
+				echo
+			} >"$plots/nodm.gp"
+			gnuplot "$plots/nodm.gp" 2>"$plots/nodm.err" &&
+				printf '\n![VM_NO_DIRECT_MAP alloc+free time](plots/nodm.svg)\n'
+		fi
+	else
+		echo "## Benchmarks"
+		echo
+		echo "Not run (make bench)."
+	fi
+	echo
+	echo "## Host: wall time per stage (latest run of each)"
+	echo
+	awk -F'\t' '{ if (!($2 in last)) order[n++] = $2; last[$2] = $4 }
+		END { for (i = 0; i < n; i++) printf "%d \"%s\" %s\n", i, order[i], last[order[i]] }' "$stages" >"$plots/stages.dat"
+	if command -v gnuplot >/dev/null && [ -s "$plots/stages.dat" ]; then
+		gnuplot >"$plots/stages.err" 2>&1 <<-GP && echo "![seconds per stage](plots/stages.svg)"
+			set terminal svg size 720,420 font 'sans,11'
+			set output '$plots/stages.svg'
+			set style fill solid 0.6; set boxwidth 0.7; set grid y; unset key
+			set ylabel 'seconds'; set xtics rotate by -50 noenhanced
+			plot '$plots/stages.dat' using 1:3:xtic(2) with boxes
+		GP
+	fi
+	echo
+	echo "Total of the latest runs: $(awk '{ s += $NF } END { print s + 0 }' "$plots/stages.dat") s."
+} >"$report"
+# --- testing.txt: the cover letter's Testing section (plain text)
+testing_text() {
+	local s r out='' table
+	for s in checkpatch quilt-check sparse w1 cocci bisect; do
+		r=$(awk -F'\t' -v s="$s" '$2 == s { r = $3 } END { print r }' "$stages")
+		out+="${out:+, }$s ${r:-not run}"
+	done
+	echo "Static checks (checkpatch --strict; no new sparse, W=1 or coccicheck"
+	echo "findings against the base; every patch builds), latest runs:"
+	echo "$out." | fold -s -w 70 | sed 's/ *$//; s/^/  /'
+	echo
+	table=$(awk '/^\| run \|/ { t = 1 } t && /^\|/ { print "  " $0; next } t { exit }' "$summary")
+	if [ -z "$table" ]; then
+		echo "The build and boot matrix was not run for this posting."
+	else
+		cat <<-EOF
+			The build and boot matrix: each arch's kernel (x86_64, i386 with PAE,
+			arm64 with 4K and with 64K pages) built with DEBUG_VM, PROVE_LOCKING and
+			DEBUG_PAGEALLOC (KASAN on x86_64 and arm64) and booted in QEMU/TCG,
+			running the KUnit suites, then a guest program that runs test_vmalloc
+			and stresses mmap/munmap of exec, data and hugetlb mappings, fork and
+			exec (arm64: also memory hot-add/remove cycles beside vmalloc, ptdump,
+			mmap and memfd_secret stress); any splat fails a run.  For series head
+			${head:0:12}:
+
+		EOF
+		printf '%s\n' "$table"
+	fi
+	python3 - "$RESULTS_DIR/proof/proof.json" "$RESULTS_DIR/bench/bench.json" <<-'PY'
+		import json, sys, textwrap
+		def para(text):
+		    print()
+		    print(textwrap.fill(text, 72))
+		try:
+		    proof = json.load(open(sys.argv[1]))
+		except (OSError, ValueError):
+		    proof = None
+		if proof:
+		    c = proof['counts']
+		    per = []
+		    for l in proof['lines']:
+		        n = sum(x['verdict'] != 'n/a here' for x in l['cases'])
+		        per.append('%s on %s %d/%d' % (l['suite'], l['run'], l['proven'], n))
+		    para('Each test against the patches it proves: the suite on the base plus '
+		         'the test patch alone (where it applies; a suite of a new interface '
+		         'does not build on the base) or the series without the patches it '
+		         'proves, and on the whole series.  %d test cases fail or error before '
+		         'and pass after; %d pass after and cannot build before (a new '
+		         'interface); %d pass on both (guards); %d do not apply to that run; '
+		         '%d fail after.  Proven per suite and run: %s.'
+		         % (c['proven'], c['proven (no before tree)'],
+		            c['PASSES BEFORE'] + c['SKIPS BEFORE'], c['n/a here'],
+		            c['FAILS AFTER'], '; '.join(per)))
+		try:
+		    bench = json.load(open(sys.argv[2]))
+		except (OSError, ValueError):
+		    bench = None
+		if bench:
+		    parts = []
+		    for b in bench['benches']:
+		        if b['bench'] == 'nodm':
+		            parts.append('VM_NO_DIRECT_MAP alloc+free on %s, x plain vmalloc: %s, '
+		                         'one direct-map flush at allocation'
+		                         % (b['run'], ', '.join('%s %.2f' % (
+		                             '%dK' % r['kib'] if r['kib'] < 1024 else '%dM' % (r['kib'] // 1024),
+		                             r['nodm_over_plain']) for r in b['rows'])))
+		        elif b['bench'] == 'mmap':
+		            parts.append('mmap/munmap on %s, series/base %.4f' % (b['run'], b['ratio']))
+		        elif b['bench'] == 'pae_sync':
+		            parts.append('sync of one PMD on %s %.0fx faster (%d -> %d '
+		                         'vmalloc_sync_one() calls)' % (b['run'], b['speedup'],
+		                         b['sync_one_calls_before'], b['sync_one_calls_series']))
+		    para('Benchmarks (guest-side under QEMU %s, medians of 3 runs, base and '
+		         'series booted alternately): %s.' % (bench['qemu'], '; '.join(parts)))
+	PY
+}
+testing_text >"$RESULTS_DIR/testing.txt"
+printf '%s\n' "$head" >"$RESULTS_DIR/testing.head"
+
+PATH="/usr/bin:$PATH" python3 "$TOP/scripts/report_html.py" "$report" "$RESULTS_DIR/report.html" ||
+	warn "report.html not written (python3-markdown: make deps)"
+log "report: $report, $RESULTS_DIR/report.html"
 # the closing line: stages and guest runs
 echo
 echo "summary: $(grep -c '| pass |\|| PASS |' "$summary") passed, $(grep -c '| FAIL |' "$summary") failed"

@@ -23,13 +23,17 @@ else
 	failed=$((failed + 1))
 	log "FAIL shellcheck"
 fi
-if python3 -m py_compile "$TOP/scripts/qemu_run.py" && python3 "$TOP/scripts/qemu_run.py" --help >/dev/null; then
-	passed=$((passed + 1))
-	log "ok   qemu_run.py compiles and answers --help"
-else
-	failed=$((failed + 1))
-	log "FAIL qemu_run.py"
-fi
+for py in qemu_run proof_table bench_table report_html; do
+	# (report_html.py needs Debian's python3-markdown: /usr/bin first)
+	if PATH="/usr/bin:$PATH" python3 -m py_compile "$TOP/scripts/$py.py" &&
+		PATH="/usr/bin:$PATH" python3 "$TOP/scripts/$py.py" --help >/dev/null; then
+		passed=$((passed + 1))
+		log "ok   $py.py compiles and answers --help"
+	else
+		failed=$((failed + 1))
+		log "FAIL $py.py"
+	fi
+done
 rc=0
 bats --tap "$TOP/scripts/tests" >"$tap" 2>&1 || rc=$?
 while read -r line; do
