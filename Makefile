@@ -10,13 +10,13 @@ S := scripts
 
 .NOTPARALLEL:
 .PHONY: help all deps base apply quilt-check checkpatch sparse w1 cocci lint \
-	bisect bisect-all build boot negative matrix report posting posting-check \
-	test-scripts check clean
+	bisect bisect-all build boot negative matrix proof bench report posting \
+	posting-check test-scripts check clean
 
 help:
 	@sed -n 's/^\([a-z0-9-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 24
 
-all: deps base apply lint matrix ## the main job: base -> apply -> lint -> build -> boot -> report
+all: deps base apply lint matrix proof bench report ## the main job: base -> apply -> lint -> build -> boot -> report
 
 deps: ## install every tool (apt-get; sid's sparse privately)
 	$(S)/deps.sh
@@ -59,9 +59,15 @@ boot: ## boot-test the built kernels in QEMU (ARCH=, BOOT=, CYCLES=)
 negative: ## a guest that WARNs must fail the boot stage
 	$(S)/negative.sh
 
-matrix: build boot negative report ## build + boot every arch, then the summary
+matrix: build boot negative ## build + boot every arch, and the negative test
 
-report: ## the summary table (build/results/summary.md)
+proof: deps base apply build ## each test FAILs on the base (+ test-only patches), PASSes with the series
+	$(S)/proof.sh
+
+bench: deps base apply build proof ## guest benchmarks under -icount, base and series alternating
+	$(S)/bench.sh
+
+report: ## the results report (build/results/report.md, .html) and summary
 	$(S)/report.sh
 
 posting: ## the series as b4 would mail it, into build/posting (V=2: v2)
@@ -73,7 +79,7 @@ posting-check: ## the mails: git am gives the series' tree; sign-offs, prefixes,
 test-scripts: ## the scripts' own tests (shellcheck, bats)
 	$(S)/test-scripts.sh
 
-check: deps base apply posting posting-check lint test-scripts matrix ## the test command (.ci/run)
+check: deps base apply posting posting-check lint test-scripts matrix proof report ## the test command (.ci/run)
 
 clean: ## remove build/ (the cache dir stays)
 	rm -rf build
