@@ -27,7 +27,7 @@ NODM_T = re.compile(r'nodm_test_bench: +(\d+) KiB x(\d+) +alloc\+free: plain (\d
                     r'reset_perms (\d+) ns .*no_direct_map (\d+) ns')
 NODM_F = re.compile(r'nodm_test_bench: +(\d+) KiB (\S+) +direct-map flushes: (\d+) at alloc, '
                     r'(\d+) at free')
-MMAP = re.compile(r'@@BENCH mmap_munmap rounds=(\d+) total_ns=(\d+) ns_per_round=(\d+)$')
+MMAP = re.compile(r'@@BENCH mmap_munmap rounds=(\d+) total_ns=(\d+) ns_per_round=(\d+)$', re.M)
 SYNC = re.compile(r'sync of the PMD at (0x[0-9a-f]+): (\d+) ns, (\d+) pgds, (\d+) PMDs up to VMALLOC_END')
 MODES = ('plain', 'reset_perms', 'no_direct_map')
 NODM_GOAL_RATIO = 1.5
