@@ -121,13 +121,13 @@ nodm_plot() {
 			{
 				echo "set terminal svg size 720,420 font 'sans,11'"
 				echo "set output '$plots/nodm.svg'"
-				echo "set logscale xy; set grid; set key top left"
+				echo "set termoption noenhanced; set logscale xy; set grid; set key top left"
 				echo "set xlabel 'allocation size (KiB)'; set ylabel 'alloc+free, us (median, -icount)'"
 				printf 'plot '
 				for r in $nodm_runs; do
 					printf "'%s' using 1:2 with linespoints title '%s plain', " "$plots/nodm-$r.dat" "$r"
-					printf "'' using 1:3 with linespoints title '%s reset\\_perms', " "$r"
-					printf "'' using 1:4 with linespoints title '%s no\\_direct\\_map', " "$r"
+					printf "'' using 1:3 with linespoints title '%s reset_perms', " "$r"
+					printf "'' using 1:4 with linespoints title '%s no_direct_map', " "$r"
 				done | sed 's/, $//'
 				echo
 			} >"$plots/nodm.gp"
@@ -146,11 +146,11 @@ nodm_plot() {
 		END { for (i = 0; i < n; i++) printf "%d \"%s\" %s\n", i, order[i], last[order[i]] }' "$stages" >"$plots/stages.dat"
 	if command -v gnuplot >/dev/null && [ -s "$plots/stages.dat" ]; then
 		gnuplot >"$plots/stages.err" 2>&1 <<-GP && echo "![seconds per stage](plots/stages.svg)"
-			set terminal svg size 720,420 font 'sans,11'
+			set terminal svg size 720,$((100 + 18 * $(wc -l <"$plots/stages.dat"))) font 'sans,11'
 			set output '$plots/stages.svg'
-			set style fill solid 0.6; set boxwidth 0.7; set grid y; unset key
-			set ylabel 'seconds'; set xtics rotate by -50 noenhanced
-			plot '$plots/stages.dat' using 1:3:xtic(2) with boxes
+			set termoption noenhanced; set style fill solid 0.6; set grid x; unset key
+			set xlabel 'seconds'; set yrange [-1:*] reverse; set offsets 0,0,0,0.5
+			plot '$plots/stages.dat' using (0):1:(0):3:(\$1 - 0.35):(\$1 + 0.35):ytic(2) with boxxyerror
 		GP
 	fi
 	echo
@@ -188,7 +188,7 @@ testing_text() {
 		import json, sys, textwrap
 		def para(text):
 		    print()
-		    print(textwrap.fill(text, 72))
+		    print(textwrap.fill(text, 72, break_on_hyphens=False))
 		try:
 		    proof = json.load(open(sys.argv[1]))
 		except (OSError, ValueError):
@@ -198,7 +198,9 @@ testing_text() {
 		    per = []
 		    for l in proof['lines']:
 		        n = sum(x['verdict'] != 'n/a here' for x in l['cases'])
-		        per.append('%s on %s %d/%d' % (l['suite'], l['run'], l['proven'], n))
+		        nobefore = any(x['verdict'] == 'proven (no before tree)' for x in l['cases'])
+		        per.append('%s on %s %d/%d%s' % (l['suite'], l['run'], l['proven'], n,
+		                                         ' (no before tree)' if nobefore else ''))
 		    para('Each test against the patches it proves: the suite on the base plus '
 		         'the test patch alone (where it applies; a suite of a new interface '
 		         'does not build on the base) or the series without the patches it '
@@ -217,13 +219,17 @@ testing_text() {
 		    parts = []
 		    for b in bench['benches']:
 		        if b['bench'] == 'nodm':
-		            parts.append('VM_NO_DIRECT_MAP alloc+free on %s, x plain vmalloc: %s, '
-		                         'one direct-map flush at allocation'
+		            fl = sorted({tuple(r['flushes'].get('no_direct_map', (-1, -1))) for r in b['rows']})
+		            parts.append('VM_NO_DIRECT_MAP alloc+free on %s, x plain vmalloc: %s '
+		                         '(goal %s: %s), direct-map flushes at alloc/free: %s'
 		                         % (b['run'], ', '.join('%s %.2f' % (
 		                             '%dK' % r['kib'] if r['kib'] < 1024 else '%dM' % (r['kib'] // 1024),
-		                             r['nodm_over_plain']) for r in b['rows'])))
+		                             r['nodm_over_plain']) for r in b['rows']),
+		                            b['goal'], 'met' if b['goal_met'] else 'MISSED',
+		                            ', '.join('%d/%d' % f for f in fl)))
 		        elif b['bench'] == 'mmap':
-		            parts.append('mmap/munmap on %s, series/base %.4f' % (b['run'], b['ratio']))
+		            parts.append('mmap/munmap on %s, series/base %.4f (goal %s: %s)'
+		                         % (b['run'], b['ratio'], b['goal'], 'met' if b['goal_met'] else 'MISSED'))
 		        elif b['bench'] == 'pae_sync':
 		            parts.append('sync of one PMD on %s %.0fx faster (%d -> %d '
 		                         'vmalloc_sync_one() calls)' % (b['run'], b['speedup'],
