@@ -79,7 +79,7 @@ posting-check: ## the mails: git am gives the series' tree; sign-offs, prefixes,
 test-scripts: ## the scripts' own tests (shellcheck, bats)
 	$(S)/test-scripts.sh
 
-check: deps base apply posting posting-check lint test-scripts matrix proof report ## the test command (.ci/run)
+check: deps base apply lint test-scripts matrix proof report posting posting-check ## the test command (.ci/run); posting last: its cover letter has the results
 
 clean: ## remove build/ (the cache dir stays)
 	rm -rf build

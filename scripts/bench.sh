@@ -51,6 +51,10 @@ while read -r bench run before append; do
 	if [ "$before" != - ]; then
 		bimg=$BUILD_DIR/proof/images/$(proof_state "$before")-$arch
 		[ -f "$bimg" ] || die "no before kernel $bimg: run 'make proof' first"
+		# make proof removes its images first: these are of its last run,
+		# which must be of this series
+		grep -q "\"series_head\": \"$(sgit rev-parse --short=12 series)\"" "$RESULTS_DIR/proof/proof.json" 2>/dev/null ||
+			die "the before kernels are not from a make proof of the current series: run 'make proof' first"
 	fi
 	lines+=("$bench $run $before $append")
 done <"$conf"
@@ -109,7 +113,7 @@ for line in "${lines[@]}"; do
 done
 
 python3 "$TOP/scripts/bench_table.py" --runs "$res/runs.tsv" --boots "$res/boots.txt" \
-	--seconds "$((SECONDS - T0))" --icount "$ICOUNT -smp $SMP" --series "$(sgit rev-parse --short=12 series)" \
+	--seconds "$((SECONDS - T0))" --repeat "$REPEAT" --icount "$ICOUNT -smp $SMP" --series "$(sgit rev-parse --short=12 series)" \
 	--md "$res/bench.md" --json "$res/bench.json" ||
 	die "could not read the benchmark figures (build/results/bench)"
 cat "$res/bench.md"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """bench_table.py - the figures of scripts/bench.sh's boots, as tables.
 
-Usage: bench_table.py --runs TSV --boots FILE --seconds N --icount ARGS
+Usage: bench_table.py --runs TSV --boots FILE --seconds N [--repeat N] --icount ARGS
                       --series HEAD --md OUT.md --json OUT.json
 
 Each line of --runs: bench, run, kernel (before|series), repetition, kernel
@@ -72,6 +72,7 @@ def main():
     for opt in ('runs', 'boots', 'icount', 'series', 'md', 'json'):
         ap.add_argument('--' + opt, required=True)
     ap.add_argument('--seconds', type=int, required=True)
+    ap.add_argument('--repeat', type=int, default=0)
     args = ap.parse_args()
 
     data, missing = {}, []
@@ -91,6 +92,7 @@ def main():
                 boots.append({'name': name, 'seconds': int(secs)})
 
     out = {'series_head': args.series, 'qemu': args.icount, 'seconds': args.seconds,
+           'repeat': args.repeat,
            'boots': boots, 'problems': missing, 'benches': []}
     md = ['# Benchmarks (guest-side, QEMU `%s`)' % args.icount, '',
           '- series head %s; every figure min / median / max over the repetitions; ratios of medians'

@@ -34,6 +34,8 @@ build_arch() {
 	local guest=$out/guest
 	stage "build $arch"
 	need_space "$BUILD_DIR" 1 "the $arch kernel build"
+	# until this build succeeds, no record says there is a kernel
+	rm -f "$res/build-$arch.json"
 	img=$(kernel_image "$arch")
 	case "$(kernel_arch "$arch")" in
 	x86_64 | i386) cc=gcc ;;

@@ -127,7 +127,9 @@ need_tool() {
 # stage NAME: print a progress line now and an elapsed-time line at exit.
 STAGE_T0=$SECONDS
 stage() {
-	STAGE_NAME=$1
+	# the name with the ARCH of the stage's own environment: a run conf's
+	# ARCH, sourced later into a function's locals, must not rename it
+	STAGE_NAME=$1${ARCH:+ ($ARCH)}
 	STAGE_T0=$SECONDS
 	log "== $STAGE_NAME"
 	trap 'stage_end $?' EXIT
@@ -138,7 +140,7 @@ stage_end() {
 	log "== $STAGE_NAME: $verdict in $((SECONDS - STAGE_T0))s"
 	# one line per stage run, for scripts/report.sh
 	if mkdir -p "$RESULTS_DIR" 2>/dev/null; then
-		printf '%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$STAGE_NAME${ARCH:+ ($ARCH)}" \
+		printf '%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$STAGE_NAME" \
 			"$([ "$rc" -eq 0 ] && echo pass || echo FAIL)" "$((SECONDS - STAGE_T0))" >>"$RESULTS_DIR/stages.tsv"
 	fi
 }
@@ -233,6 +235,8 @@ require_series() {
 worktree() {
 	local dir=$BUILD_DIR/wt/$1 commit=$2
 	if [ -e "$dir/.git" ]; then
+		# an earlier run killed in the middle of a git am
+		git -C "$dir" am --abort >/dev/null 2>&1 || true
 		git -C "$dir" checkout -q --force --detach "$commit"
 		git -C "$dir" clean -q -f -d -x
 	else

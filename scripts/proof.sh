@@ -32,7 +32,8 @@ require_series
 load_series
 KUNIT_PY=$SRC_DIR/tools/testing/kunit/kunit.py
 res=$RESULTS_DIR/proof
-rm -rf "$res"
+# no result or before kernel of an earlier run may be read as this run's
+rm -rf "$res" "$BUILD_DIR/proof/images"
 mkdir -p "$res"
 T0=$SECONDS
 
@@ -85,20 +86,14 @@ done
 # "+A,B" the base + A and B; "-A,B" the series without A and B
 before_patches() {
 	local list=$1 p n keep
-	case "$list" in
-	+*)
-		for n in ${list#+}; do patch_file "$n"; done
-		;;
-	-*)
-		for p in "${SERIES_PATCHES[@]}"; do
-			keep=1
-			for n in ${list#-}; do
-				case "$(basename "$p")" in "$n"-*) keep=0 ;; esac
-			done
-			[ "$keep" -eq 0 ] || echo "$p"
+	for p in "${SERIES_PATCHES[@]}"; do
+		keep=0
+		for n in ${list#[+-]}; do
+			case "$(basename "$p")" in "$n"-*) keep=1 ;; esac
 		done
-		;;
-	esac
+		case "$list" in -*) keep=$((1 - keep)) ;; esac
+		[ "$keep" -eq 0 ] || echo "$p"
+	done
 }
 # (a) trees: one commit per distinct "before", made by git am on the base in
 # our worktree (same dates, same commit on every run)
@@ -112,6 +107,9 @@ for row in "${rows[@]}"; do
 	for p in "${plist[@]}"; do
 		if ! out=$(git -C "$wt" am -q --committer-date-is-author-date "$p" 2>&1); then
 			git -C "$wt" am --abort >/dev/null 2>&1 || true
+			# only "does not apply" makes a tree-less before; anything else stops
+			printf '%s\n' "$out" | grep -qE '^error: (patch failed|.*: does not exist in index|.*: patch does not apply)' ||
+				die "git am of $(basename "$p") failed in $wt for another reason: $(printf '%s' "$out" | tail -n 3)"
 			files=$(printf '%s\n' "$out" | sed -n 's/^error: patch failed: \(.*\):[0-9]*$/\1/p' | sort -u | paste -sd, -)
 			state_err[$before]="$(basename "$p") does not apply to the base${files:+ ($files)}"
 			log "before $(proof_state "$before"): ${state_err[$before]}"
@@ -138,13 +136,13 @@ for row in "${rows[@]}"; do
 	log "build $name"
 	t0=$SECONDS
 	kernel_config "$arch" "$wt" "$out"
-	if run_logged "$out.build.log" kernel_make "$arch" "$wt" "$out" "$(basename "$(kernel_image "$arch")")"; then
-		mkdir -p "$BUILD_DIR/proof/images"
-		cp "$out/$(kernel_image "$arch")" "$BUILD_DIR/proof/images/$name"
-		state_img[$key]=$BUILD_DIR/proof/images/$name
-	else
-		state_img[$key]="ERROR: does not build (log: $out.build.log)"
-	fi
+	# a before tree that applies must build: a failure here is ours to fix
+	# (or the machine's), never a test failing before its patches
+	run_logged "$out.build.log" kernel_make "$arch" "$wt" "$out" "$(basename "$(kernel_image "$arch")")" ||
+		die "before tree $name does not build (log: $out.build.log)"
+	mkdir -p "$BUILD_DIR/proof/images"
+	cp "$out/$(kernel_image "$arch")" "$BUILD_DIR/proof/images/$name"
+	state_img[$key]=$BUILD_DIR/proof/images/$name
 	builds+=("$name $((SECONDS - t0))")
 	log "build $name: $((SECONDS - t0))s"
 done
@@ -190,8 +188,6 @@ for row in "${rows[@]}"; do
 	state=$(proof_state "$before")
 	if [ -n "${state_err[$before]:-}" ]; then
 		bdir="ERROR: ${state_err[$before]}"
-	elif [[ "${state_img[$before $arch]}" == ERROR:* ]]; then
-		bdir=${state_img[$before $arch]}
 	else
 		proof_boot "$state-$suite-$run" "$run" "${state_img[$before $arch]}" "$suite"
 		bdir=$res/$state-$suite-$run
@@ -204,7 +200,7 @@ printf '%s\n' "${boots[@]}" >"$res/boots.txt"
 python3 "$TOP/scripts/proof_table.py" --rows "$table" --builds "$res/builds.txt" --boots "$res/boots.txt" \
 	--seconds "$((SECONDS - T0))" --series "$(sgit rev-parse --short=12 series)" --base "$BASE_DESC" \
 	--md "$res/proof.md" --json "$res/proof.json" || {
-	cat "$res/proof.md"
+	cat "$res/proof.md" 2>/dev/null || true
 	die "the proof does not hold (see above; build/results/proof/proof.md)"
 }
 cat "$res/proof.md"

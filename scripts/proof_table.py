@@ -17,9 +17,11 @@ Per test case of the suite, the verdict is:
   PASSES BEFORE   PASS before and after: flagged, proves nothing by itself;
   SKIPS BEFORE    SKIP before, PASS after: flagged likewise;
   n/a here        SKIP after (the case does not apply to this run);
-  FAILS AFTER     anything but PASS or SKIP after.
-Exit status 1 when a case FAILS AFTER, a line proves no case, or an after
-run has splat lines; else 0.
+  FAILS AFTER     anything but PASS or SKIP after;
+  NO BEFORE RESULT  the before run has no result for the case (and did not
+                  crash before it): the before run proves nothing.
+Exit status 1 when a case FAILS AFTER or has NO BEFORE RESULT, a line proves
+no case, or an after run has splat lines, crashed or timed out; else 0.
 """
 import argparse
 import json
@@ -66,6 +68,14 @@ def splat_count(where):
         return 0
 
 
+def qemu_exit(where):
+    try:
+        with open(os.path.join(where, 'qemu_exit'), encoding='utf-8') as f:
+            return int(f.read().strip() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
 def verdict(before, after, no_tree):
     if after == 'SKIP':
         return 'n/a here'
@@ -101,11 +111,26 @@ def main():
             suite, run, proves, state, bres, ares = raw.rstrip('\n').split('\t')
             bcases, bnote = read_result(bres, suite)
             acases, anote = read_result(ares, suite)
+            # a case missing before counts as ERROR only after a crash that
+            # kunit.py recorded (a nameless ERROR entry): the cases after it
+            # never ran; a before run without the suite proves nothing
+            crashed = bcases is not None and bcases.get('') == 'ERROR'
             cases = []
             for name, astat in acases.items():
-                bstat = 'ERROR' if bcases is None else bcases.get(name, 'ERROR')
-                cases.append({'case': name, 'before': bstat, 'after': astat,
-                              'verdict': verdict(bstat, astat, bcases is None)})
+                if name == '':
+                    continue
+                if bcases is None:
+                    bstat = 'ERROR'
+                else:
+                    bstat = bcases.get(name, 'ERROR' if crashed else 'NO RESULT')
+                v = verdict(bstat, astat, bcases is None)
+                if bstat == 'NO RESULT' and v != 'n/a here':
+                    v = 'NO BEFORE RESULT'
+                    bad.append('%s.%s on %s: no result before (%s)' % (suite, name, run,
+                                                                      bnote or 'not in its KTAP'))
+                cases.append({'case': name, 'before': bstat, 'after': astat, 'verdict': v})
+            if acases.get('') == 'ERROR':
+                bad.append('%s on %s: the suite crashed with the series' % (suite, run))
             proven = sum(c['verdict'].startswith('proven') for c in cases)
             line = {'suite': suite, 'run': run, 'proves': proves, 'before_tree': state,
                     'before_note': bnote, 'after_note': anote, 'cases': cases,
@@ -119,13 +144,16 @@ def main():
                     bad.append('%s.%s on %s: %s with the series' % (suite, c['case'], run, c['after']))
             if not ares.startswith('ERROR:') and splat_count(ares):
                 bad.append('%s: %d splat lines with the series' % (run, splat_count(ares)))
+            if qemu_exit(ares):
+                bad.append('%s: the series\' guest run ended with QEMU exit %d (124: timeout, '
+                           '125: crashed and hung)' % (run, qemu_exit(ares)))
             lines.append(line)
     bad = list(dict.fromkeys(bad))
     builds, boots = pairs(args.builds), pairs(args.boots)
     allc = [c for line in lines for c in line['cases']]
     count = {v: sum(c['verdict'] == v for c in allc)
              for v in ('proven', 'proven (no before tree)', 'PASSES BEFORE', 'SKIPS BEFORE', 'n/a here',
-                       'FAILS AFTER')}
+                       'FAILS AFTER', 'NO BEFORE RESULT')}
 
     with open(args.json, 'w', encoding='utf-8') as f:
         json.dump({'base': args.base, 'series_head': args.series, 'lines': lines,

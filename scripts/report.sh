@@ -158,7 +158,7 @@ nodm_plot() {
 } >"$report"
 # --- testing.txt: the cover letter's Testing section (plain text)
 testing_text() {
-	local s r out='' table
+	local s r out='' table stale
 	for s in checkpatch quilt-check sparse w1 cocci bisect; do
 		r=$(awk -F'\t' -v s="$s" '$2 == s { r = $3 } END { print r }' "$stages")
 		out+="${out:+, }$s ${r:-not run}"
@@ -183,16 +183,26 @@ testing_text() {
 
 		EOF
 		printf '%s\n' "$table"
+		stale=$(cat "$RESULTS_DIR"/*/summary.tsv 2>/dev/null | awk -F'\t' -v h="${head:0:12}" 'index($3, h) == 0 { print $1 }' | paste -sd, -)
+		[ -z "$stale" ] || printf '\n(Runs %s are of another series head than %s.)\n' "$stale" "${head:0:12}"
 	fi
-	python3 - "$RESULTS_DIR/proof/proof.json" "$RESULTS_DIR/bench/bench.json" <<-'PY'
+	python3 - "$RESULTS_DIR/proof/proof.json" "$RESULTS_DIR/bench/bench.json" "$head" <<-'PY'
 		import json, sys, textwrap
 		def para(text):
 		    print()
 		    print(textwrap.fill(text, 72, break_on_hyphens=False))
+		head = sys.argv[3][:12]
+		def stale(what, data):
+		    if data and data.get('series_head', '')[:12] != head:
+		        para('(The %s below is of series %s, not of this series %s.)'
+		             % (what, data.get('series_head', '?')[:12], head))
 		try:
 		    proof = json.load(open(sys.argv[1]))
 		except (OSError, ValueError):
 		    proof = None
+		stale('proof', proof)
+		if proof and proof.get('problems'):
+		    para('THE PROOF DOES NOT HOLD: ' + '; '.join(proof['problems']) + '.')
 		if proof:
 		    c = proof['counts']
 		    per = []
@@ -215,6 +225,7 @@ testing_text() {
 		    bench = json.load(open(sys.argv[2]))
 		except (OSError, ValueError):
 		    bench = None
+		stale('benchmark', bench)
 		if bench:
 		    parts = []
 		    for b in bench['benches']:
@@ -234,8 +245,9 @@ testing_text() {
 		            parts.append('sync of one PMD on %s %.0fx faster (%d -> %d '
 		                         'vmalloc_sync_one() calls)' % (b['run'], b['speedup'],
 		                         b['sync_one_calls_before'], b['sync_one_calls_series']))
-		    para('Benchmarks (guest-side under QEMU %s, medians of 3 runs, base and '
-		         'series booted alternately): %s.' % (bench['qemu'], '; '.join(parts)))
+		    para('Benchmarks (guest-side under QEMU %s, medians of %s runs, base and '
+		         'series booted alternately): %s.' % (bench['qemu'], bench.get('repeat') or '?',
+		                                             '; '.join(parts)))
 	PY
 }
 testing_text >"$RESULTS_DIR/testing.txt"

@@ -57,6 +57,25 @@ table() {
 	grep -q 's.a on r: FAIL with the series' "$T/proof.md"
 }
 
+@test "proof: a before run without the suite proves nothing; a crash before counts for the cases after it" {
+	result "$T/b" other x=FAIL
+	result "$T/a" s a=PASS
+	printf 's\tr\t0001\tbase+0002\t%s\t%s\n' "$T/b" "$T/a" >"$T/rows.tsv"
+	table
+	[ "$status" -eq 1 ]
+	grep -q '| a | NO RESULT | PASS | \*\*NO BEFORE RESULT\*\* |' "$T/proof.md"
+	result "$T/b2" s a=FAIL =ERROR
+	result "$T/a2" s a=PASS b=PASS
+	printf 's\tr\t0001\tbase+0002\t%s\t%s\n' "$T/b2" "$T/a2" >"$T/rows.tsv"
+	table
+	[ "$status" -eq 0 ]
+	grep -q '| b | ERROR | PASS | proven |' "$T/proof.md"
+	echo 124 >"$T/a2/qemu_exit"
+	table
+	[ "$status" -eq 1 ]
+	grep -q 'r: the series. guest run ended with QEMU exit 124' "$T/proof.md"
+}
+
 @test "proof: a splat after fails; a before tree that does not apply is said so" {
 	result "$T/b" s a=FAIL
 	SPLATS=2 result "$T/a" s a=PASS
