@@ -53,7 +53,7 @@ while read -r bench run before append; do
 		[ -f "$bimg" ] || die "no before kernel $bimg: run 'make proof' first"
 		# make proof removes its images first: these are of its last run,
 		# which must be of this series
-		grep -q "\"series_head\": \"$(sgit rev-parse --short=12 series)\"" "$RESULTS_DIR/proof/proof.json" 2>/dev/null ||
+		grep -q "\"series_head\": \"$(sgit rev-parse --short=12 series)\"" "$RESULTS_DIR/proof.json" 2>/dev/null ||
 			die "the before kernels are not from a make proof of the current series: run 'make proof' first"
 	fi
 	lines+=("$bench $run $before $append")

@@ -17,7 +17,7 @@
 # line proves no case at all, or an (b) run has a splat.
 #
 # Environment: PROOF (only the lines of one suite), BUILD_DIR, CACHE_DIR, JOBS
-# Output: build/results/proof/{proof.md,proof.json}, one directory per boot
+# Output: build/results/proof.md, proof.json; build/results/proof/<boot>/ per boot
 # Needs: make build (the series' kernels and initramfs of the runs' arches)
 
 set -euo pipefail
@@ -33,7 +33,7 @@ load_series
 KUNIT_PY=$SRC_DIR/tools/testing/kunit/kunit.py
 res=$RESULTS_DIR/proof
 # no result or before kernel of an earlier run may be read as this run's
-rm -rf "$res" "$BUILD_DIR/proof/images"
+rm -rf "$res" "$BUILD_DIR/proof/images" "$RESULTS_DIR/proof.md" "$RESULTS_DIR/proof.json"
 mkdir -p "$res"
 T0=$SECONDS
 
@@ -199,8 +199,8 @@ printf '%s\n' "${builds[@]}" >"$res/builds.txt"
 printf '%s\n' "${boots[@]}" >"$res/boots.txt"
 python3 "$TOP/scripts/proof_table.py" --rows "$table" --builds "$res/builds.txt" --boots "$res/boots.txt" \
 	--seconds "$((SECONDS - T0))" --series "$(sgit rev-parse --short=12 series)" --base "$BASE_DESC" \
-	--md "$res/proof.md" --json "$res/proof.json" || {
-	cat "$res/proof.md" 2>/dev/null || true
-	die "the proof does not hold (see above; build/results/proof/proof.md)"
+	--md "$RESULTS_DIR/proof.md" --json "$RESULTS_DIR/proof.json" || {
+	cat "$RESULTS_DIR/proof.md" 2>/dev/null || true
+	die "the proof does not hold (see above; build/results/proof.md)"
 }
-cat "$res/proof.md"
+cat "$RESULTS_DIR/proof.md"

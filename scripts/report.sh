@@ -106,8 +106,8 @@ nodm_plot() {
 		echo "Not run (make sparse w1 cocci)."
 	fi
 	echo
-	if [ -f "$RESULTS_DIR/proof/proof.md" ]; then
-		sed -e '1s/^# /## /' -e '2,$s/^## /### /' "$RESULTS_DIR/proof/proof.md"
+	if [ -f "$RESULTS_DIR/proof.md" ]; then
+		sed -e '1s/^# /## /' -e '2,$s/^## /### /' "$RESULTS_DIR/proof.md"
 	else
 		echo "## Proof"
 		echo
@@ -186,7 +186,7 @@ testing_text() {
 		stale=$(cat "$RESULTS_DIR"/*/summary.tsv 2>/dev/null | awk -F'\t' -v h="${head:0:12}" 'index($3, h) == 0 { print $1 }' | paste -sd, -)
 		[ -z "$stale" ] || printf '\n(Runs %s are of another series head than %s.)\n' "$stale" "${head:0:12}"
 	fi
-	python3 - "$RESULTS_DIR/proof/proof.json" "$RESULTS_DIR/bench/bench.json" "$head" <<-'PY'
+	python3 - "$RESULTS_DIR/proof.json" "$RESULTS_DIR/bench/bench.json" "$head" <<-'PY'
 		import json, sys, textwrap
 		def para(text):
 		    print()
