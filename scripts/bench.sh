@@ -36,7 +36,6 @@ res=$RESULTS_DIR/bench
 rm -rf "$res"
 mkdir -p "$res"
 T0=$SECONDS
-run_arch() { sed -n 's/^ARCH=//p' "$CONFIG_DIR/qemu/$1.conf"; }
 
 lines=()
 while read -r bench run before append; do
@@ -46,8 +45,7 @@ while read -r bench run before append; do
 	[ -z "${BENCH:-}" ] || [ "$BENCH" = "$bench" ] || continue
 	arch=$(run_arch "$run")
 	img=$BUILD_DIR/kernel/$arch/$(kernel_image "$arch")
-	grep -q "\"series_head\": \"$(sgit rev-parse series)\"" "$RESULTS_DIR/build-$arch.json" 2>/dev/null ||
-		die "build/kernel/$arch is not a build of the current series: run 'make build ARCH=$arch' first"
+	require_series_build "$arch"
 	if [ "$before" != - ]; then
 		bimg=$BUILD_DIR/proof/images/$(proof_state "$before")-$arch
 		[ -f "$bimg" ] || die "no before kernel $bimg: run 'make proof' first"

@@ -156,7 +156,7 @@ boot_one() {
 failed=0
 ran=0
 for b in "${boots[@]}"; do
-	conf_arch=$(sed -n 's/^ARCH=//p' "$CONFIG_DIR/qemu/$b.conf")
+	conf_arch=$(run_arch "$b")
 	case " $arches " in *" $conf_arch "*) ;; *) continue ;; esac
 	ran=$((ran + 1))
 	(boot_one "$b") || failed=$((failed + 1))

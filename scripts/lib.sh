@@ -40,6 +40,16 @@ kernel_image() {
 	esac
 }
 
+# run_arch RUN: the matrix arch of a guest run (configs/qemu/<run>.conf)
+run_arch() { sed -n 's/^ARCH=//p' "$CONFIG_DIR/qemu/$1.conf"; }
+
+# require_series_build ARCH: die unless build/kernel/<arch> is a build of
+# the current series (its build-<arch>.json, which build.sh writes last)
+require_series_build() {
+	grep -q "\"series_head\": \"$(sgit rev-parse series)\"" "$RESULTS_DIR/build-$1.json" 2>/dev/null ||
+		die "build/kernel/$1 is not a build of the current series: run 'make build ARCH=$1' first"
+}
+
 # proof_state BEFORE: the name of a "before" tree of configs/proof.conf:
 # "+0003,0008" -> "base+0003+0008", "-0015,0016" -> "series-0015-0016"
 proof_state() {

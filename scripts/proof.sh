@@ -65,7 +65,6 @@ while read -r suite run proves before rest; do
 done <"$CONFIG_DIR/proof.conf"
 [ "${#rows[@]}" -gt 0 ] || die "no line of configs/proof.conf is for PROOF=${PROOF:-}"
 
-run_arch() { sed -n 's/^ARCH=//p' "$CONFIG_DIR/qemu/$1.conf"; }
 
 # the (b) kernels must be the series' current build
 declare -A after_img
@@ -77,8 +76,7 @@ for row in "${rows[@]}"; do
 	if [ ! -f "$img" ] || [ ! -f "$BUILD_DIR/kernel/$arch/initramfs.cpio" ]; then
 		die "no series kernel for $arch: run 'make build ARCH=$arch' first"
 	fi
-	grep -q "\"series_head\": \"$(sgit rev-parse series)\"" "$RESULTS_DIR/build-$arch.json" 2>/dev/null ||
-		die "build/kernel/$arch is not a build of the current series: run 'make build ARCH=$arch' first"
+	require_series_build "$arch"
 	after_img[$arch]=$img
 done
 

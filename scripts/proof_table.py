@@ -34,18 +34,10 @@ def read_result(where, suite):
     if where.startswith('ERROR:'):
         return None, where[len('ERROR:'):].strip()
     note = []
-    try:
-        with open(os.path.join(where, 'qemu_exit'), encoding='utf-8') as f:
-            rc = int(f.read().strip() or 0)
-        if rc:
-            note.append({124: 'timed out', 125: 'crashed, hung'}.get(rc, 'qemu exit %d' % rc))
-    except (OSError, ValueError):
-        pass
-    try:
-        with open(os.path.join(where, 'splat_count'), encoding='utf-8') as f:
-            splats = int(f.read().strip() or 0)
-    except (OSError, ValueError):
-        splats = 0
+    rc = read_int(where, 'qemu_exit')
+    if rc:
+        note.append({124: 'timed out', 125: 'crashed, hung'}.get(rc, 'qemu exit %d' % rc))
+    splats = read_int(where, 'splat_count')
     if splats:
         note.append('%d splat lines' % splats)
     try:
@@ -60,17 +52,11 @@ def read_result(where, suite):
     return {}, '; '.join(note + ['suite did not run'])
 
 
-def splat_count(where):
+def read_int(where, name):
+    """The number in the file NAME of a boot directory (qemu_exit,
+    splat_count); 0 when there is none."""
     try:
-        with open(os.path.join(where, 'splat_count'), encoding='utf-8') as f:
-            return int(f.read().strip() or 0)
-    except (OSError, ValueError):
-        return 0
-
-
-def qemu_exit(where):
-    try:
-        with open(os.path.join(where, 'qemu_exit'), encoding='utf-8') as f:
+        with open(os.path.join(where, name), encoding='utf-8') as f:
             return int(f.read().strip() or 0)
     except (OSError, ValueError):
         return 0
@@ -142,11 +128,12 @@ def main():
             for c in cases:
                 if c['verdict'] == 'FAILS AFTER':
                     bad.append('%s.%s on %s: %s with the series' % (suite, c['case'], run, c['after']))
-            if not ares.startswith('ERROR:') and splat_count(ares):
-                bad.append('%s: %d splat lines with the series' % (run, splat_count(ares)))
-            if qemu_exit(ares):
+            splats, rc = read_int(ares, 'splat_count'), read_int(ares, 'qemu_exit')
+            if splats:
+                bad.append('%s: %d splat lines with the series' % (run, splats))
+            if rc:
                 bad.append('%s: the series\' guest run ended with QEMU exit %d (124: timeout, '
-                           '125: crashed and hung)' % (run, qemu_exit(ares)))
+                           '125: crashed and hung)' % (run, rc))
             lines.append(line)
     bad = list(dict.fromkeys(bad))
     builds, boots = pairs(args.builds), pairs(args.boots)
