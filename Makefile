@@ -10,13 +10,13 @@ S := scripts
 
 .NOTPARALLEL:
 .PHONY: help all deps base apply quilt-check checkpatch sparse w1 cocci lint \
-	bisect bisect-all build boot negative matrix proof bench report posting \
+	bisect bisect-all build boot negative kunit-um matrix proof bench report posting \
 	posting-check test-scripts check clean
 
 help:
 	@sed -n 's/^\([a-z0-9-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 24
 
-all: deps base apply lint matrix proof bench report ## the main job: base -> apply -> lint -> build -> boot -> report
+all: deps base apply lint matrix kunit-um proof bench report ## the main job: base -> apply -> lint -> build -> boot -> report
 
 deps: ## install every tool (apt-get; sid's sparse privately)
 	$(S)/deps.sh
@@ -61,6 +61,9 @@ negative: ## a guest that WARNs must fail the boot stage
 
 matrix: build boot negative ## build + boot every arch, and the negative test
 
+kunit-um: ## the series' KUnit suites of generic code on ARCH=um (kunit.py, no QEMU)
+	$(S)/kunit-um.sh
+
 proof: deps base apply build ## each test FAILs on the base (+ test-only patches), PASSes with the series
 	$(S)/proof.sh
 
@@ -79,7 +82,7 @@ posting-check: ## the mails: git am gives the series' tree; sign-offs, prefixes,
 test-scripts: ## the scripts' own tests (shellcheck, bats)
 	$(S)/test-scripts.sh
 
-check: deps base apply lint test-scripts matrix proof report posting posting-check ## the test command (.ci/run); posting last: its cover letter has the results
+check: deps base apply lint test-scripts matrix kunit-um proof report posting posting-check ## the test command (.ci/run); posting last: its cover letter has the results
 
 clean: ## remove build/ (the cache dir stays)
 	rm -rf build

@@ -43,14 +43,7 @@ fi
 kunit_parse() {
 	local name=$1 file=$2 dir=$3
 	python3 "$KUNIT_PY" parse --json="$dir/$name.json" "$file" >"$dir/$name.txt" 2>&1 || true
-	python3 - "$dir/$name.json" <<-'PY'
-		import json, sys
-		try:
-		    m = json.load(open(sys.argv[1]))['misc']
-		    print(m['tests'], m['passed'], m['failed'] + m['crashed'], m['skipped'], m['errors'])
-		except (OSError, ValueError, KeyError):
-		    print(0, 0, 0, 0, 1)
-	PY
+	kunit_counts "$dir/$name.json"
 }
 
 boot_one() {

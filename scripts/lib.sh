@@ -396,3 +396,46 @@ apt_private_update() {
 	apt-get "${APT_OPTS[@]}" -q update >"$APT_DIR/update.log" 2>&1 ||
 		die_log "$APT_DIR/update.log" "apt-get update with the private config failed: see $APT_DIR/update.log"
 }
+
+# kunit_counts JSON: "tests passed failed skipped errors" of a kunit.py parse
+# --json file (failed counts crashed tests too; no file: one error)
+kunit_counts() {
+	python3 - "$1" <<-'PY'
+		import json, sys
+		try:
+		    m = json.load(open(sys.argv[1]))['misc']
+		    print(m['tests'], m['passed'], m['failed'] + m['crashed'], m['skipped'], m['errors'])
+		except (OSError, ValueError, KeyError):
+		    print(0, 0, 0, 0, 1)
+	PY
+}
+
+# kunit_um SRCTREE BUILDDIR OUTDIR [FILTER]: the tree's own
+# tools/testing/kunit/kunit.py builds an ARCH=um kernel with
+# configs/kunit/um.kunitconfig in BUILDDIR (ccache) and runs it (KUnit
+# filter glob FILTER); OUTDIR gets what scripts/proof_table.py reads of a
+# guest boot: kernel.log, kunit.json (kunit.py parse), qemu_exit (124 when
+# the run timed out) and splat_count.  A build failure dies; failing tests
+# do not (the caller reads kunit.json).
+KUNIT_UM_TIMEOUT=${KUNIT_UM_TIMEOUT:-300}
+kunit_um() {
+	local src=$1 bdir=$2 out=$3 filter=${4:-} kpy rc=0
+	local kconf=$CONFIG_DIR/kunit/um.kunitconfig
+	kpy=$src/tools/testing/kunit/kunit.py
+	[ -f "$kpy" ] || die "no tools/testing/kunit/kunit.py in $src"
+	[ -f "$kconf" ] || die "no $kconf"
+	mkdir -p "$out" "$bdir"
+	# kunit.py runs make in the tree: ccache as for kernel_make
+	export CCACHE_DIR=${CCACHE_DIR:-$CACHE_DIR/ccache} CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=true
+	run_logged "$out/build.log" python3 "$kpy" build --arch=um --build_dir="$bdir" \
+		--kunitconfig="$kconf" --jobs="$JOBS" --make_options="CC=ccache gcc" ||
+		die_log "$out/build.log" "kunit.py build (ARCH=um) failed in $src: $out/build.log"
+	timeout "$((KUNIT_UM_TIMEOUT + 60))" python3 "$kpy" exec --arch=um --build_dir="$bdir" \
+		--timeout="$KUNIT_UM_TIMEOUT" --raw_output=all ${filter:+"$filter"} >"$out/raw.log" 2>&1 || rc=$?
+	# kunit.py exits 1 when a test fails: only a time-out counts here
+	[ "$rc" -eq 124 ] || rc=0
+	printf '%s\n' "$rc" >"$out/qemu_exit"
+	tr -d '\r' <"$out/raw.log" >"$out/kernel.log"
+	python3 "$kpy" parse --json="$out/kunit.json" "$out/kernel.log" >"$out/kunit.txt" 2>&1 || true
+	scan_splats "$out/kernel.log" "$out/splats.txt" >"$out/splat_count"
+}

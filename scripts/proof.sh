@@ -9,6 +9,9 @@
 #       kunit.filter_glob=<suite>;
 #   (b) after: the series' own matrix kernel (make build), booted once per
 #       run with every built-in suite.
+# The run "um" is no guest: the tree's kunit.py builds and runs an ARCH=um
+# kernel (configs/kunit/um.kunitconfig), the before trees in build/proof/um,
+# the series in build/kernel/um (scripts/kunit-um.sh).
 # Guests boot with mmseries.kunit_only=1 (no guest tests), the run's QEMU
 # settings and time limit; each console is parsed by the tree's kunit.py.
 # Per test case: proven when it FAILs or ERRORs on (a) and PASSes on (b).
@@ -24,7 +27,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 parse_help "$@"
-need_tool git make gcc ccache python3 qemu-system-x86_64 qemu-system-i386 qemu-system-aarch64
+need_tool git make gcc ccache python3 flex bison qemu-system-x86_64 qemu-system-i386 qemu-system-aarch64
 
 stage proof
 need_space "$BUILD_DIR" 3 "proof (a worktree and a kernel build per arch)"
@@ -57,7 +60,8 @@ while read -r suite run proves before rest; do
 	if [ -z "$before" ] || [ -n "$rest" ]; then
 		die "configs/proof.conf: bad line '$suite $run $proves $before $rest'"
 	fi
-	[ -f "$CONFIG_DIR/qemu/$run.conf" ] || die "configs/proof.conf: unknown run '$run' (configs/qemu/*.conf)"
+	[ "$run" = um ] || [ -f "$CONFIG_DIR/qemu/$run.conf" ] ||
+		die "configs/proof.conf: unknown run '$run' (configs/qemu/*.conf, or um)"
 	case "$before" in [+-][0-9]*) ;; *) die "configs/proof.conf: before '$before' is neither +NNNN,... nor -NNNN,..." ;; esac
 	for n in $(echo "${before#[+-]}" | tr ',' ' '); do patch_file "$n" >/dev/null; done
 	[ -z "${PROOF:-}" ] || [ "$PROOF" = "$suite" ] || continue
@@ -70,6 +74,7 @@ done <"$CONFIG_DIR/proof.conf"
 declare -A after_img
 for row in "${rows[@]}"; do
 	read -r _ run _ _ <<<"$row"
+	[ "$run" != um ] || continue
 	arch=$(run_arch "$run")
 	[ -z "${after_img[$arch]:-}" ] || continue
 	img=$BUILD_DIR/kernel/$arch/$(kernel_image "$arch")
@@ -123,6 +128,8 @@ declare -A state_img
 builds=()
 for row in "${rows[@]}"; do
 	read -r _ run _ before <<<"$row"
+	# (um: kunit.py builds and runs in one go, below)
+	[ "$run" != um ] || continue
 	arch=$(run_arch "$run")
 	key="$before $arch"
 	if [ -z "${state_commit[$before]:-}" ] || [ -n "${state_img[$key]:-}" ]; then
@@ -168,13 +175,28 @@ proof_boot() {
 	log "boot $name: qemu exit $rc, $(cat "$dir/splat_count") splat lines, $((SECONDS - t0))s"
 }
 
+# proof_um NAME SRCTREE BUILDDIR FILTER: one kunit.py run (ARCH=um) into $res/NAME
+proof_um() {
+	local name=$1 t0=$SECONDS
+	log "kunit.py $name (ARCH=um)${4:+ $4}"
+	kunit_um "$2" "$3" "$res/$name" "$4"
+	boots+=("$name $((SECONDS - t0))")
+	log "kunit.py $name: $(cat "$res/$name/splat_count") splat lines, $((SECONDS - t0))s"
+}
+
 # (b): one boot per run, every suite
 declare -A after_done
 for row in "${rows[@]}"; do
 	read -r _ run _ _ <<<"$row"
 	[ -z "${after_done[$run]:-}" ] || continue
 	after_done[$run]=1
-	proof_boot "after-$run" "$run" "${after_img[$(run_arch "$run")]}" ''
+	if [ "$run" = um ]; then
+		[ "$(sgit rev-parse HEAD)" = "$(sgit rev-parse series)" ] ||
+			die "$SRC_DIR is not on branch series: run 'make apply' again"
+		proof_um after-um "$SRC_DIR" "$BUILD_DIR/kernel/um" ''
+	else
+		proof_boot "after-$run" "$run" "${after_img[$(run_arch "$run")]}" ''
+	fi
 done
 
 # (a): one boot per line; the table, one row per line
@@ -182,12 +204,14 @@ table=$res/rows.tsv
 : >"$table"
 for row in "${rows[@]}"; do
 	read -r suite run proves before <<<"$row"
-	arch=$(run_arch "$run")
 	state=$(proof_state "$before")
 	if [ -n "${state_err[$before]:-}" ]; then
 		bdir="ERROR: ${state_err[$before]}"
+	elif [ "$run" = um ]; then
+		proof_um "$state-$suite-um" "$(worktree proof "${state_commit[$before]}")" "$BUILD_DIR/proof/um" "$suite"
+		bdir=$res/$state-$suite-um
 	else
-		proof_boot "$state-$suite-$run" "$run" "${state_img[$before $arch]}" "$suite"
+		proof_boot "$state-$suite-$run" "$run" "${state_img[$before $(run_arch "$run")]}" "$suite"
 		bdir=$res/$state-$suite-$run
 	fi
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$suite" "$run" "$proves" "$state" "$bdir" "$res/after-$run" >>"$table"
