@@ -26,6 +26,8 @@ all) arches=$KNOWN_ARCHES ;;
 	arches=${ARCH:-x86_64}
 	;;
 esac
+# shellcheck disable=SC2086 # a list of arch names
+need_compiler $arches
 stage bisect
 need_space "$BUILD_DIR" 3 "bisect (a worktree and a build per arch)"
 require_series

@@ -20,6 +20,8 @@ set -euo pipefail
 parse_help "$@"
 arches=$(selected_arches)
 need_tool make gcc ccache git
+# shellcheck disable=SC2086 # a list of arch names
+need_compiler $arches
 
 require_series
 
@@ -39,10 +41,7 @@ build_arch() {
 	img=$(kernel_image "$arch")
 	case "$(kernel_arch "$arch")" in
 	x86_64 | i386) cc=gcc ;;
-	arm64)
-		need_tool aarch64-linux-gnu-gcc
-		cc=aarch64-linux-gnu-gcc
-		;;
+	arm64) cc=aarch64-linux-gnu-gcc ;;
 	esac
 	# i386: the host gcc with -m32 (bookworm has no 32-bit libgcc by default,
 	# and the init needs none); others link libgcc for its helpers

@@ -179,6 +179,21 @@ run_logged() {
 	return "$rc"
 }
 
+# need_compiler ARCH...: the C compiler that each matrix arch builds with
+# runs; a missing (or removed) cross compiler would otherwise fail deep
+# inside Kbuild ("unknown C compiler").
+need_compiler() {
+	local a cc pkg
+	for a in "$@"; do
+		case "$(kernel_arch "$a")" in
+		arm64) cc=aarch64-linux-gnu-gcc pkg=gcc-aarch64-linux-gnu ;;
+		*) cc=gcc pkg=gcc ;;
+		esac
+		"$cc" --version >/dev/null 2>&1 ||
+			die "$cc (the $a compiler) does not run: install Debian's $pkg ('make deps' does; on bookworm it cannot be installed beside gcc-multilib)"
+	done
+}
+
 check_arch() {
 	local a
 	for a in $KNOWN_ARCHES; do
@@ -376,11 +391,15 @@ kernel_make() {
 		CC="ccache ${cross}gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"
 }
 
-# The private apt config (configs/apt/sources.list, state under CACHE_DIR/apt):
-# used for the base package and sid's sparse, never touching the system's apt.
+# The private apt config: the suites of configs/apt/suites from the mirror(s)
+# of the system's own Debian apt sources, in CACHE_DIR/apt/sources.list (made
+# by apt_private_update); state under CACHE_DIR/apt.  Used for the base
+# package and sid's sparse, never touching the system's apt state.  The
+# system's apt.conf (proxies) still applies.
 APT_DIR=$CACHE_DIR/apt
+APT_ETC=${APT_ETC:-/etc/apt}
 APT_OPTS=(
-	-o "Dir::Etc::SourceList=$CONFIG_DIR/apt/sources.list"
+	-o "Dir::Etc::SourceList=$APT_DIR/sources.list"
 	-o "Dir::Etc::SourceParts=/dev/null"
 	-o "Dir::State::Lists=$APT_DIR/lists"
 	-o "Dir::Cache=$APT_DIR/cache"
@@ -388,11 +407,90 @@ APT_OPTS=(
 	-o "Debug::NoLocking=1"
 )
 
+# debian_mirrors: "URI KEYRING" of every enabled Debian archive entry (type
+# deb, a Debian suite, not -security) of APT_ETC's sources.list, *.list and
+# deb822 *.sources files; KEYRING is the entry's Signed-By file, or -.
+debian_mirrors() {
+	local f srcs=()
+	[ -f "$APT_ETC/sources.list" ] && srcs+=("$APT_ETC/sources.list")
+	for f in "$APT_ETC"/sources.list.d/*.list "$APT_ETC"/sources.list.d/*.sources; do
+		[ -f "$f" ] && srcs+=("$f")
+	done
+	[ "${#srcs[@]}" -gt 0 ] || return 0
+	awk '
+		function debian(suite) {
+			return suite ~ /^(buster|bullseye|bookworm|trixie|forky|duke|sid|unstable|testing|stable|oldstable|oldoldstable|experimental)(-updates|-backports|-proposed-updates)?$/
+		}
+		function emit(uri, key) { sub(/\/+$/, "", uri); if (!(uri in seen)) { seen[uri] = 1; print uri, key } }
+		function flush_stanza(   n, i, u, m, j, s) {
+			if (types ~ /(^| )deb( |$)/ && enabled !~ /^(no|false)$/) {
+				n = split(suites, s, " ")
+				for (j = 1; j <= n; j++) if (debian(s[j])) break
+				if (j <= n) {
+					m = split(uris, u, " ")
+					for (i = 1; i <= m; i++) emit(u[i], key == "" ? "-" : key)
+				}
+			}
+			types = uris = suites = key = enabled = ""
+		}
+		FNR == 1 { if (deb822) flush_stanza(); deb822 = (FILENAME ~ /\.sources$/) }
+		/^[ \t]*#/ { next }
+		deb822 && /^[ \t]*$/ { flush_stanza(); next }
+		deb822 {
+			k = tolower($1); $1 = ""; sub(/^[ \t]+/, "")
+			if (k == "types:") types = $0
+			else if (k == "uris:") uris = $0
+			else if (k == "suites:") suites = $0
+			else if (k == "enabled:") enabled = tolower($0)
+			else if (k == "signed-by:" && $0 ~ /^\//) key = $0
+			next
+		}
+		$1 == "deb" {
+			i = 2; key = "-"
+			if ($2 ~ /^\[/) {
+				opts = ""
+				for (; i <= NF; i++) { opts = opts " " $i; if ($i ~ /\]$/) { i++; break } }
+				if (match(opts, /signed-by=[^] ]+/)) key = substr(opts, RSTART + 10, RLENGTH - 10)
+			}
+			if (debian($(i + 1)) && $(i + 1) !~ /-security$/) emit($i, key)
+		}
+		END { if (deb822) flush_stanza() }' "${srcs[@]}"
+}
+
+# apt_private_sources OUT: the private sources.list: each line of
+# configs/apt/suites from each mirror (APT_MIRROR=URI instead, if set).
+apt_private_sources() {
+	local out=$1 mirrors uri key suite comps
+	if [ -n "${APT_MIRROR:-}" ]; then
+		mirrors="$APT_MIRROR -"
+	else
+		mirrors=$(debian_mirrors)
+	fi
+	[ -n "$mirrors" ] ||
+		die "no Debian mirror in the system's apt sources ($APT_ETC/sources.list, $APT_ETC/sources.list.d/): add one, or set APT_MIRROR=<uri of a Debian mirror>"
+	: >"$out"
+	while read -r uri key; do
+		[ "$key" != - ] || key=/usr/share/keyrings/debian-archive-keyring.gpg
+		while read -r suite comps; do
+			case "$suite" in '' | '#'*) continue ;; esac
+			printf 'deb [signed-by=%s] %s %s %s\n' "$key" "$uri" "$suite" "$comps" >>"$out"
+		done <"$CONFIG_DIR/apt/suites"
+	done <<<"$mirrors"
+}
+
 # apt_private_update: refresh the private lists, at most once a day.
 apt_private_update() {
 	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
-	[ -z "$(find "$APT_DIR/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null)" ] || return 0
-	log "updating the private apt lists ($CONFIG_DIR/apt/sources.list)"
+	apt_private_sources "$APT_DIR/sources.list.new"
+	if cmp -s "$APT_DIR/sources.list.new" "$APT_DIR/sources.list"; then
+		rm -f "$APT_DIR/sources.list.new"
+		[ -z "$(find "$APT_DIR/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null)" ] || return 0
+	else
+		# other mirrors or suites: the old lists say nothing about them
+		mv "$APT_DIR/sources.list.new" "$APT_DIR/sources.list"
+		find "$APT_DIR/lists" -maxdepth 1 -type f -delete
+	fi
+	log "updating the private apt lists ($APT_DIR/sources.list: $(awk '{ print $3, $4 }' "$APT_DIR/sources.list" | paste -sd, -))"
 	apt-get "${APT_OPTS[@]}" -q update >"$APT_DIR/update.log" 2>&1 ||
 		die_log "$APT_DIR/update.log" "apt-get update with the private config failed: see $APT_DIR/update.log"
 }

@@ -68,6 +68,10 @@ while read -r suite run proves before rest; do
 	rows+=("$suite $run $proves $before")
 done <"$CONFIG_DIR/proof.conf"
 [ "${#rows[@]}" -gt 0 ] || die "no line of configs/proof.conf is for PROOF=${PROOF:-}"
+for row in "${rows[@]}"; do
+	read -r _ run _ _ <<<"$row"
+	if [ "$run" = um ]; then need_compiler x86_64; else need_compiler "$(run_arch "$run")"; fi
+done
 
 
 # the (b) kernels must be the series' current build

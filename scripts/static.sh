@@ -32,6 +32,8 @@ parse_help "$@"
 need_tool make gcc ccache git
 
 arches=$(selected_arches)
+# shellcheck disable=SC2086 # a list of arch names
+need_compiler $arches
 stage "$checker"
 need_space "$BUILD_DIR" 3 "$checker (a base worktree and builds per arch)"
 require_series

@@ -1,0 +1,137 @@
+#!/usr/bin/env bats
+# Tests of scripts/deps.sh (never removes a package) and of the private apt
+# sources' mirror derivation (lib.sh debian_mirrors, apt_private_sources),
+# on a made-up /etc/apt and a fake apt-get.
+
+setup() {
+	TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	T=$BATS_TEST_TMPDIR
+	export BUILD_DIR=$T/build CACHE_DIR=$T/cache APT_ETC=$T/etc-apt
+	unset APT_MIRROR
+	mkdir -p "$APT_ETC/sources.list.d"
+}
+
+# sources: the private sources.list that lib.sh makes from APT_ETC
+sources() {
+	run bash -c '. "$1/scripts/lib.sh" && apt_private_sources "$2" && cat "$2"' _ "$TOP" "$T/out.list"
+}
+
+@test "mirror: one-line .list files: the Debian entries' URIs, not security, deb-src or other archives" {
+	cat >"$APT_ETC/sources.list" <<-'L'
+		# the company's mirror
+		deb [arch=amd64 signed-by=/etc/keys/debian.gpg] http://mirror.corp.example/debian/ bookworm main contrib
+		deb-src http://mirror.corp.example/debian bookworm main
+		deb http://mirror.corp.example/debian-security bookworm-security main
+		deb http://mirror.corp.example/debian bookworm-updates main
+	L
+	printf 'deb https://packages.vendor.example/apt cloud-sdk-bookworm main\n' >"$APT_ETC/sources.list.d/vendor.list"
+	sources
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[0]}" = "deb [signed-by=/etc/keys/debian.gpg] http://mirror.corp.example/debian trixie-backports main" ]
+	[ "${lines[1]}" = "deb [signed-by=/etc/keys/debian.gpg] http://mirror.corp.example/debian sid main" ]
+}
+
+@test "mirror: deb822 .sources: every URI of an enabled Debian stanza, default keyring" {
+	cat >"$APT_ETC/sources.list.d/debian.sources" <<-'S'
+		Types: deb deb-src
+		# a snapshot comment
+		URIs: http://a.example/debian http://b.example/debian
+		Suites: bookworm bookworm-updates
+		Components: main
+
+		Types: deb
+		URIs: http://a.example/debian-security
+		Suites: bookworm-security
+		Components: main
+
+		Types: deb
+		URIs: http://off.example/debian
+		Suites: trixie
+		Components: main
+		Enabled: no
+
+		Types: deb
+		URIs: https://deb.vendor.example/node
+		Suites: nodistro
+		Components: main
+	S
+	sources
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 4 ]
+	[ "${lines[0]}" = "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://a.example/debian trixie-backports main" ]
+	[ "${lines[2]}" = "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://b.example/debian trixie-backports main" ]
+	[[ "$output" != *off.example* ]]
+	[[ "$output" != *security* ]]
+}
+
+@test "mirror: none in the system's sources is refused with the way out; APT_MIRROR overrides" {
+	printf 'deb https://packages.vendor.example/apt stable-vendor main\n' >"$APT_ETC/sources.list"
+	sources
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"no Debian mirror in the system's apt sources"*"APT_MIRROR="* ]]
+	export APT_MIRROR=http://proxy.example:3142/debian
+	sources
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://proxy.example:3142/debian sid main" ]
+}
+
+@test "mirror: no mirror host is written in the repository's configs" {
+	run grep -rIl 'deb\.debian\.org\|http://\|https://' "$TOP/configs/apt"
+	[ "$status" -eq 1 ]
+}
+
+# a fake apt-get (and dpkg-query: nothing is installed) in PATH; every call
+# is logged; a simulated install of gcc-aarch64-linux-gnu removes gcc-multilib
+fake_apt() {
+	mkdir -p "$T/bin"
+	cat >"$T/bin/apt-get" <<-'A'
+		#!/bin/sh
+		echo "apt-get $*" >>"$FAKE_APT_LOG"
+		case " $* " in *" -s "*)
+			case " $* " in *" gcc-aarch64-linux-gnu "*)
+				echo "Remv gcc-multilib [4:12.2.0-3]"
+				echo "Inst gcc-aarch64-linux-gnu (4:12.2.0-3 Debian:12 [amd64])" ;;
+			esac
+			exit 0 ;;
+		esac
+		exit 0
+	A
+	printf '#!/bin/sh\nexit 1\n' >"$T/bin/dpkg-query"
+	chmod +x "$T/bin/apt-get" "$T/bin/dpkg-query"
+	export FAKE_APT_LOG=$T/apt.log PATH="$T/bin:$PATH"
+	: >"$FAKE_APT_LOG"
+}
+
+@test "deps: an install that would remove a package stops first, naming both; nothing installed" {
+	fake_apt
+	run "$TOP/scripts/deps.sh"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"would remove gcc-multilib (removed by installing gcc-aarch64-linux-gnu)"* ]]
+	[[ "$output" == *"nothing was installed or removed"* ]]
+	# apt-get was asked to simulate only: no real install
+	run grep -v -- ' -s ' "$FAKE_APT_LOG"
+	[ "$output" = "apt-get -q update" ]
+}
+
+@test "deps: without a removal, the install runs with --no-remove" {
+	fake_apt
+	# nothing conflicts: the fake apt removes nothing for a list without the cross compiler
+	grep -v '^gcc-aarch64-linux-gnu$' "$TOP/configs/deps.list" >"$T/deps.list"
+	DEPS_LIST=$T/deps.list run "$TOP/scripts/deps.sh"
+	[[ "$output" != *"would remove"* ]]
+	grep -q -- '-y --no-remove --no-install-recommends install' "$FAKE_APT_LOG"
+}
+
+@test "a cross compiler that does not run stops the stage at once, naming the package" {
+	mkdir -p "$T/bin"
+	printf '#!/bin/sh\necho "unknown C compiler" >&2\nexit 1\n' >"$T/bin/aarch64-linux-gnu-gcc"
+	chmod +x "$T/bin/aarch64-linux-gnu-gcc"
+	for s in build.sh "static.sh sparse" bisect.sh; do
+		# shellcheck disable=SC2086 # a script and its argument
+		ARCH=arm64 PATH="$T/bin:$PATH" run $TOP/scripts/$s
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"aarch64-linux-gnu-gcc (the arm64 compiler) does not run: install Debian's gcc-aarch64-linux-gnu"* ]] ||
+			{ echo "$s: $output"; false; }
+	done
+}
