@@ -11,12 +11,12 @@ S := scripts
 .NOTPARALLEL:
 .PHONY: help all deps base apply quilt-check checkpatch sparse w1 cocci lint \
 	bisect bisect-all build boot negative kunit-um matrix proof bench report posting \
-	posting-check test-scripts check clean
+	posting-check test-scripts summary check clean
 
 help:
 	@sed -n 's/^\([a-z0-9-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 24
 
-all: deps base apply lint matrix kunit-um proof bench report ## the main job: base -> apply -> lint -> build -> boot -> report
+all: deps base apply quilt-check checkpatch matrix kunit-um proof lint bench report summary ## the main job: base -> apply -> checks -> build+boot -> proof -> long checks -> report
 
 deps: ## install every tool (apt-get; sid's sparse privately)
 	$(S)/deps.sh
@@ -59,15 +59,16 @@ boot: ## boot-test the built kernels in QEMU (ARCH=, BOOT=, CYCLES=)
 negative: ## a guest that WARNs must fail the boot stage
 	$(S)/negative.sh
 
-matrix: build boot negative ## build + boot every arch, and the negative test
+matrix: ## build + boot each arch in turn (x86_64 first), then the negative test
+	$(S)/matrix.sh
 
 kunit-um: ## the series' KUnit suites of generic code on ARCH=um (kunit.py, no QEMU)
 	$(S)/kunit-um.sh
 
-proof: deps base apply build ## each test FAILs on the base (+ test-only patches), PASSes with the series
+proof: deps base apply ## each test FAILs on the base (+ test-only patches), PASSes with the series (after make matrix)
 	$(S)/proof.sh
 
-bench: deps base apply build proof ## guest benchmarks under -icount, base and series alternating
+bench: deps base apply proof ## guest benchmarks under -icount, base and series alternating
 	$(S)/bench.sh
 
 report: ## the results report (build/results/report.md, .html) and summary
@@ -82,7 +83,10 @@ posting-check: ## the mails: git am gives the series' tree; sign-offs, prefixes,
 test-scripts: ## the scripts' own tests (shellcheck, bats)
 	$(S)/test-scripts.sh
 
-check: deps base apply lint test-scripts matrix kunit-um proof report posting posting-check ## the test command (.ci/run); posting last: its cover letter has the results
+check: deps base apply quilt-check checkpatch test-scripts matrix kunit-um proof lint report posting posting-check summary ## the test command (.ci/run); posting last: its cover letter has the results
+
+summary: ## the stages of this run with their wall times, the total, the report
+	$(S)/summary.sh
 
 clean: ## remove build/ (the cache dir stays)
 	rm -rf build

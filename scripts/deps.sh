@@ -6,7 +6,7 @@
 # conflict, it stops first and names both packages), and sid's sparse: bookworm's sparse 0.6.4 is too old for
 # 7.3 (its scripts/checker-valid.sh wants __typeof_unqual__, and Kbuild would
 # then silently skip sparse).  sid's sparse and sid's libc6 are downloaded with
-# the private apt config (configs/apt/sources.list) and unpacked under
+# the private apt config (configs/apt/suites, lib.sh) and unpacked under
 # CACHE_DIR/tools/sparse; scripts/sparse runs it through sid's own loader, so
 # the system's libc is not touched.
 #

@@ -179,6 +179,41 @@ run_logged() {
 	return "$rc"
 }
 
+# static_cache_key CHECKER ARCH OBJ...: the key of the base side's findings
+# of scripts/static.sh: the base commit, the checker, the arch's config
+# (configs/matrix.conf line and fragments), the objects, the tool versions
+# and the scripts that make and normalise the findings.  The same key gives
+# the same findings, so they are cached (CACHE_DIR/static/<key>).
+static_cache_key() {
+	local checker=$1 arch=$2 cc=gcc f frags=()
+	shift 2
+	[ "$(kernel_arch "$arch")" != arm64 ] || cc=aarch64-linux-gnu-gcc
+	{
+		printf '%s\n' "base ${BASE_COMMIT:?}" "checker $checker" "arch $arch" "objects $*"
+		awk -v a="$arch" '$1 == a' "$CONFIG_DIR/matrix.conf"
+		read -ra frags < <(awk -v a="$arch" '$1 == a { $1 = ""; print }' "$CONFIG_DIR/matrix.conf")
+		for f in "${frags[@]}"; do cat "$CONFIG_DIR/kernel/$f.config"; done
+		"$cc" --version 2>&1 | head -n 1
+		make --version | head -n 1
+		case "$checker" in
+		sparse) "$TOP/scripts/sparse" --version 2>&1 ;;
+		cocci) spatch --version 2>&1 | head -n 1 ;;
+		esac
+		cat "$TOP/scripts/static.sh" "$TOP/scripts/lib.sh"
+	} | sha256sum | cut -c1-24
+}
+
+# static_cache_get KEY FILE: copy the cached findings of KEY to FILE; false
+# on a miss.  static_cache_put KEY FILE: cache FILE under KEY.
+static_cache_get() {
+	[ -f "$CACHE_DIR/static/$1.findings" ] && cp "$CACHE_DIR/static/$1.findings" "$2"
+}
+static_cache_put() {
+	mkdir -p "$CACHE_DIR/static"
+	cp "$2" "$CACHE_DIR/static/$1.findings.tmp"
+	mv "$CACHE_DIR/static/$1.findings.tmp" "$CACHE_DIR/static/$1.findings"
+}
+
 # need_compiler ARCH...: the C compiler that each matrix arch builds with
 # runs; a missing (or removed) cross compiler would otherwise fail deep
 # inside Kbuild ("unknown C compiler").

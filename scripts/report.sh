@@ -102,6 +102,16 @@ nodm_plot() {
 			n=$(basename "$f" .new)
 			echo "| ${n%%-*} | ${n#*-} | $(grep -c . "$f" || true) |"
 		done
+		caches=("$RESULTS_DIR"/lint/*-cache.txt)
+		if [ -f "${caches[0]}" ]; then
+			echo
+			printf 'Base-side findings from the cache (CACHE_DIR/static; a miss builds the base side):'
+			for f in "${caches[@]}"; do
+				printf ' %s %d hit, %d miss;' "$(basename "$f" -cache.txt)" \
+					"$(grep -c ' hit ' "$f" || true)" "$(grep -c ' miss ' "$f" || true)"
+			done | sed 's/;$/./'
+			echo
+		fi
 	else
 		echo "Not run (make sparse w1 cocci)."
 	fi

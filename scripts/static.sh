@@ -16,7 +16,13 @@
 #           generic files, the file's own arch for arch/ files)
 #
 # Environment: ARCH (default: every arch for sparse/w1), BUILD_DIR, CACHE_DIR
-# Output: build/results/lint/<checker>-<arch>.new (empty when clean)
+# The base side's findings are cached in CACHE_DIR/static, keyed by the base
+# commit, the arch's config, the objects, the tool versions and these
+# scripts (lib.sh static_cache_key): a run on an unchanged base builds only
+# the series side.
+#
+# Output: build/results/lint/<checker>-<arch>.new (empty when clean),
+# <checker>-cache.txt (per arch: hit or miss, and the key)
 # Needs: make apply
 
 set -euo pipefail
@@ -122,7 +128,9 @@ findings() {
 		grep -E '(warning|error|WARNING|ERROR|INFO):' | grep -Ev "$compiler" | sort -u || true
 }
 
-base_tree=$(worktree static-base "$BASE_COMMIT")
+base_tree=''
+cache_log=$out_dir/$checker-cache.txt
+: >"$cache_log"
 [ "$checker" != cocci ] || [ -n "${ARCH:-}" ] || arches="x86_64 arm64"
 total_new=0
 for arch in $arches; do
@@ -138,7 +146,20 @@ for arch in $arches; do
 	for state in base series; do
 		# the series side shares the matrix build dir (already prepared there)
 		case "$state" in
-		base) tree=$base_tree out=$BUILD_DIR/static/$arch-base ;;
+		base)
+			out=$BUILD_DIR/static/$arch-base
+			mkdir -p "$out"
+			key=$(static_cache_key "$checker" "$arch" "${objs[@]}")
+			if static_cache_get "$key" "$out.$checker.findings"; then
+				log "$arch/base: findings from the cache ($key)"
+				echo "$arch hit $key" >>"$cache_log"
+				base_findings=$out.$checker.findings
+				continue
+			fi
+			echo "$arch miss $key" >>"$cache_log"
+			[ -n "$base_tree" ] || base_tree=$(worktree static-base "$BASE_COMMIT")
+			tree=$base_tree
+			;;
 		series) tree=$SRC_DIR out=$BUILD_DIR/kernel/$arch ;;
 		esac
 		mkdir -p "$out"
@@ -163,7 +184,10 @@ for arch in $arches; do
 		! grep -q 'is not available or not up to date' "$out.$checker.log" ||
 			die "$arch/$state: Kbuild switched the checker off: $(grep -m1 'not available' "$out.$checker.log")"
 		findings "$out.$checker.log" >"$out.$checker.findings"
-		[ "$state" = series ] || base_findings=$out.$checker.findings
+		if [ "$state" = base ]; then
+			base_findings=$out.$checker.findings
+			static_cache_put "$key" "$base_findings"
+		fi
 	done
 	comm -13 "$base_findings" "$out.$checker.findings" >"$new_file"
 	n=$(wc -l <"$new_file")

@@ -135,3 +135,24 @@ fake_apt() {
 			{ echo "$s: $output"; false; }
 	done
 }
+
+@test "static cache: same inputs hit, another base, config or object list misses" {
+	run bash -c '
+		. "$1/scripts/lib.sh"
+		BASE_COMMIT=abc
+		k1=$(static_cache_key w1 x86_64 mm/vmalloc.o)
+		k2=$(static_cache_key w1 x86_64 mm/vmalloc.o)
+		[ "$k1" = "$k2" ] || { echo "same inputs, two keys"; exit 1; }
+		static_cache_get "$k1" "$2/f" && { echo "hit before any put"; exit 1; }
+		echo "mm/vmalloc.c: warning: x" >"$2/in"
+		static_cache_put "$k1" "$2/in"
+		static_cache_get "$k1" "$2/f" && cmp "$2/in" "$2/f" || { echo "no hit after put"; exit 1; }
+		[ "$(static_cache_key w1 x86_64 mm/vmalloc.o mm/memory.o)" != "$k1" ] || { echo "objects ignored"; exit 1; }
+		[ "$(static_cache_key sparse x86_64 mm/vmalloc.o)" != "$k1" ] || { echo "checker ignored"; exit 1; }
+		[ "$(static_cache_key w1 i386 mm/vmalloc.o)" != "$k1" ] || { echo "arch ignored"; exit 1; }
+		BASE_COMMIT=def
+		[ "$(static_cache_key w1 x86_64 mm/vmalloc.o)" != "$k1" ] || { echo "base ignored"; exit 1; }
+		echo ok' _ "$TOP" "$T"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$output" = ok ]
+}
