@@ -8,6 +8,9 @@
 # build stage after it has nothing left to compile.  build/src/linux is back
 # on branch "series" afterwards, also on failure.  Default: x86_64;
 # ARCH=<arch> for another one, ARCH=all for the whole matrix (make bisect-all).
+# A prefix whose tree built before for the arch (same config, compiler and
+# scripts: lib.sh bisect_key) is not built again: CACHE_DIR/bisect records
+# each prefix tree that built; a failure is never recorded.
 #
 # Environment: ARCH (x86_64 | i386 | arm64 | arm64-64k | all), BUILD_DIR, CACHE_DIR
 # Output: build/results/lint/bisect.txt
@@ -49,8 +52,14 @@ for arch in $arches; do
 	out=$BUILD_DIR/kernel/$arch
 	for k in $(seq 1 "$n"); do
 		c=${commits[$((k - 1))]}
+		subject=$(sgit log -1 --format=%s "$c")
+		key=$(bisect_key "$arch" "$c")
+		if [ -f "$CACHE_DIR/bisect/$key" ]; then
+			log "$arch: [$k/$n] $subject: this tree built before (cache $key)"
+			echo "$arch $k/$n ok (cache) $subject" >>"$report"
+			continue
+		fi
 		sgit checkout -q --detach "$c"
-		subject=$(sgit log -1 --format=%s)
 		log "$arch: [$k/$n] $subject"
 		kernel_config "$arch" "$SRC_DIR" "$out"
 		t0=$SECONDS
@@ -59,6 +68,8 @@ for arch in $arches; do
 			die "$arch: the series does not build at patch $k/$n ($(basename "${SERIES_PATCHES[$((k - 1))]}")): $out.bisect-$k.log"
 		fi
 		echo "$arch $k/$n ok $((SECONDS - t0))s $subject" >>"$report"
+		mkdir -p "$CACHE_DIR/bisect"
+		: >"$CACHE_DIR/bisect/$key"
 	done
 done
 log "every prefix of the $n-patch series builds on: $arches"

@@ -185,21 +185,40 @@ run_logged() {
 # and the scripts that make and normalise the findings.  The same key gives
 # the same findings, so they are cached (CACHE_DIR/static/<key>).
 static_cache_key() {
-	local checker=$1 arch=$2 cc=gcc f frags=()
+	local checker=$1 arch=$2
 	shift 2
-	[ "$(kernel_arch "$arch")" != arm64 ] || cc=aarch64-linux-gnu-gcc
 	{
-		printf '%s\n' "base ${BASE_COMMIT:?}" "checker $checker" "arch $arch" "objects $*"
-		awk -v a="$arch" '$1 == a' "$CONFIG_DIR/matrix.conf"
-		read -ra frags < <(awk -v a="$arch" '$1 == a { $1 = ""; print }' "$CONFIG_DIR/matrix.conf")
-		for f in "${frags[@]}"; do cat "$CONFIG_DIR/kernel/$f.config"; done
-		"$cc" --version 2>&1 | head -n 1
-		make --version | head -n 1
+		printf '%s\n' "base ${BASE_COMMIT:?}" "checker $checker" "objects $*"
+		arch_build_id "$arch"
 		case "$checker" in
 		sparse) "$TOP/scripts/sparse" --version 2>&1 ;;
 		cocci) spatch --version 2>&1 | head -n 1 ;;
 		esac
 		cat "$TOP/scripts/static.sh" "$TOP/scripts/lib.sh"
+	} | sha256sum | cut -c1-24
+}
+
+# arch_build_id ARCH: what a kernel build of ARCH depends on besides the
+# tree: the arch, its configs/matrix.conf line and fragments, the compiler's
+# and make's versions.
+arch_build_id() {
+	local arch=$1 cc=gcc f frags=()
+	[ "$(kernel_arch "$arch")" != arm64 ] || cc=aarch64-linux-gnu-gcc
+	echo "arch $arch"
+	awk -v a="$arch" '$1 == a' "$CONFIG_DIR/matrix.conf"
+	read -ra frags < <(awk -v a="$arch" '$1 == a { $1 = ""; print }' "$CONFIG_DIR/matrix.conf")
+	for f in "${frags[@]}"; do cat "$CONFIG_DIR/kernel/$f.config"; done
+	"$cc" --version 2>&1 | head -n 1
+	make --version | head -n 1
+}
+
+# bisect_key ARCH COMMIT: the key of "COMMIT's tree builds for ARCH"
+# (scripts/bisect.sh caches each prefix that built: CACHE_DIR/bisect/<key>)
+bisect_key() {
+	{
+		echo "tree $(sgit rev-parse "$2^{tree}")"
+		arch_build_id "$1"
+		cat "$TOP/scripts/bisect.sh" "$TOP/scripts/lib.sh"
 	} | sha256sum | cut -c1-24
 }
 

@@ -156,3 +156,25 @@ fake_apt() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "$output" = ok ]
 }
+
+@test "bisect cache: the key follows the prefix's tree and the arch, not the commit" {
+	src=$BUILD_DIR/src/linux
+	mkdir -p "$src"
+	git -C "$src" init -q
+	echo a >"$src/f"
+	git -C "$src" add f
+	git -C "$src" -c user.name=T -c user.email=t@example.org commit -q -m one
+	git -C "$src" -c user.name=T -c user.email=t@example.org commit -q --amend -m "one, reworded"
+	c1=$(git -C "$src" rev-parse HEAD)
+	echo b >"$src/f"
+	git -C "$src" -c user.name=T -c user.email=t@example.org commit -q -am two
+	c2=$(git -C "$src" rev-parse HEAD)
+	git -C "$src" -c user.name=T -c user.email=t@example.org commit -q --allow-empty -m "three, empty"
+	c3=$(git -C "$src" rev-parse HEAD)
+	run bash -c '. "$1/scripts/lib.sh"
+		[ "$(bisect_key x86_64 "$2")" != "$(bisect_key x86_64 "$3")" ] || { echo "tree ignored"; exit 1; }
+		[ "$(bisect_key x86_64 "$3")" = "$(bisect_key x86_64 "$4")" ] || { echo "same tree, two keys"; exit 1; }
+		[ "$(bisect_key x86_64 "$2")" != "$(bisect_key i386 "$2")" ] || { echo "arch ignored"; exit 1; }
+		echo ok' _ "$TOP" "$c1" "$c2" "$c3"
+	[ "$output" = ok ] || { echo "$output"; false; }
+}
