@@ -78,13 +78,23 @@ class Guest:
                     self.mem_changed.notify_all()
 
     def wait_mem(self, pred, timeout):
-        """Wait until the guest's memory report satisfies pred."""
+        """Wait until the guest's memory report satisfies pred.
+
+        The guest reports only when its memory changes, and a kernel
+        message printed at the same moment can split that line on the
+        console, so that it never parses: ask for the report again
+        ("mem") every few seconds while waiting."""
         end = time.monotonic() + timeout
+        ask = time.monotonic() + 5
         with self.mem_changed:
             while self.mem is None or not pred(self.mem):
-                left = end - time.monotonic()
+                now = time.monotonic()
+                left = end - now
                 if left <= 0 or self.proc.poll() is not None:
                     return False
+                if now >= ask:
+                    self.send('mem\n')
+                    ask = now + 5
                 self.mem_changed.wait(min(left, 1.0))
             return True
 
