@@ -15,7 +15,6 @@
 # Guests boot with mmseries.kunit_only=1 (no guest tests), the run's QEMU
 # settings and time limit; each console is parsed by the tree's kunit.py.
 # Per test case: proven when it FAILs or ERRORs on (a) and PASSes on (b).
-# A line whose suite is "-" only builds its before kernel (for make bench).
 # Flagged (shown, not fatal): a case that passes or skips on (a) proves
 # nothing by itself.  The stage fails when a case does not pass on (b), a
 # line proves no case at all, or an (b) run has a splat.
@@ -65,7 +64,6 @@ while read -r suite run proves before rest; do
 		die "configs/proof.conf: unknown run '$run' (configs/qemu/*.conf, or um)"
 	case "$before" in [+-][0-9]*) ;; *) die "configs/proof.conf: before '$before' is neither +NNNN,... nor -NNNN,..." ;; esac
 	for n in $(echo "${before#[+-]}" | tr ',' ' '); do patch_file "$n" >/dev/null; done
-	[ "$suite" != - ] || [ "$run" != um ] || die "configs/proof.conf: a '-' line (a kernel for make bench) cannot be for um"
 	[ -z "${PROOF:-}" ] || [ "$PROOF" = "$suite" ] || continue
 	rows+=("$suite $run $proves $before")
 done <"$CONFIG_DIR/proof.conf"
@@ -193,9 +191,7 @@ proof_um() {
 # (b): one boot per run, every suite
 declare -A after_done
 for row in "${rows[@]}"; do
-	read -r suite run _ _ <<<"$row"
-	# (a "-" line only builds a before kernel, for make bench)
-	[ "$suite" != - ] || continue
+	read -r _ run _ _ <<<"$row"
 	[ -z "${after_done[$run]:-}" ] || continue
 	after_done[$run]=1
 	if [ "$run" = um ]; then
@@ -212,7 +208,6 @@ table=$res/rows.tsv
 : >"$table"
 for row in "${rows[@]}"; do
 	read -r suite run proves before <<<"$row"
-	[ "$suite" != - ] || continue
 	state=$(proof_state "$before")
 	if [ -n "${state_err[$before]:-}" ]; then
 		bdir="ERROR: ${state_err[$before]}"
