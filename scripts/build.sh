@@ -39,10 +39,7 @@ build_arch() {
 	# until this build succeeds, no record says there is a kernel
 	rm -f "$res/build-$arch.json"
 	img=$(kernel_image "$arch")
-	case "$(kernel_arch "$arch")" in
-	x86_64 | i386) cc=gcc ;;
-	arm64) cc=aarch64-linux-gnu-gcc ;;
-	esac
+	cc=$(arch_cross "$arch")gcc
 	# i386: the host gcc with -m32 (bookworm has no 32-bit libgcc by default,
 	# and the init needs none); others link libgcc for its helpers
 	libgcc=(-lgcc)

@@ -31,6 +31,16 @@ KNOWN_ARCHES="x86_64 i386 arm64 arm64-64k"
 # <arch>-<what> (arm64-64k -> arm64)
 kernel_arch() { echo "${1%%-*}"; }
 
+# arch_cross ARCH: the CROSS_COMPILE prefix of a matrix arch (empty: the
+# host's gcc); its C compiler is "$(arch_cross ARCH)gcc"
+arch_cross() {
+	case "$(kernel_arch "$1")" in
+	x86_64 | i386) ;;
+	arm64) echo aarch64-linux-gnu- ;;
+	*) die "arch_cross: unknown arch $1" ;;
+	esac
+}
+
 # kernel_image ARCH: the boot image's path inside a build directory
 kernel_image() {
 	case "$(kernel_arch "$1")" in
@@ -202,8 +212,8 @@ static_cache_key() {
 # tree: the arch, its configs/matrix.conf line and fragments, the compiler's
 # and make's versions.
 arch_build_id() {
-	local arch=$1 cc=gcc f frags=()
-	[ "$(kernel_arch "$arch")" != arm64 ] || cc=aarch64-linux-gnu-gcc
+	local arch=$1 cc f frags=()
+	cc=$(arch_cross "$arch")gcc
 	echo "arch $arch"
 	awk -v a="$arch" '$1 == a' "$CONFIG_DIR/matrix.conf"
 	read -ra frags < <(awk -v a="$arch" '$1 == a { $1 = ""; print }' "$CONFIG_DIR/matrix.conf")
@@ -237,12 +247,11 @@ static_cache_put() {
 # runs; a missing (or removed) cross compiler would otherwise fail deep
 # inside Kbuild ("unknown C compiler").
 need_compiler() {
-	local a cc pkg
+	local a cross cc pkg
 	for a in "$@"; do
-		case "$(kernel_arch "$a")" in
-		arm64) cc=aarch64-linux-gnu-gcc pkg=gcc-aarch64-linux-gnu ;;
-		*) cc=gcc pkg=gcc ;;
-		esac
+		cross=$(arch_cross "$a")
+		# Debian names a cross gcc gcc-<triplet>
+		cc=${cross}gcc pkg=gcc${cross:+-${cross%-}}
 		"$cc" --version >/dev/null 2>&1 ||
 			die "$cc (the $a compiler) does not run: install Debian's $pkg ('make deps' does; on bookworm it cannot be installed beside gcc-multilib)"
 	done
@@ -430,14 +439,10 @@ series_files() { sgit diff --name-only "$BASE_COMMIT" series; }
 # kernel_make ARCH SRCTREE OUTDIR ARGS...: the kernel's make, out of tree,
 # with ccache and the cross compiler the arch needs.
 kernel_make() {
-	local arch=$1 src=$2 out=$3 karch cross=''
+	local arch=$1 src=$2 out=$3 karch cross
 	shift 3
 	karch=$(kernel_arch "$arch")
-	case "$karch" in
-	x86_64 | i386) ;;
-	arm64) cross=aarch64-linux-gnu- ;;
-	*) die "kernel_make: unknown arch $arch" ;;
-	esac
+	cross=$(arch_cross "$arch") || die "kernel_make: unknown arch $arch"
 	mkdir -p "$out"
 	# paths below the checkout hashed relative: clones elsewhere share hits
 	CCACHE_DIR=${CCACHE_DIR:-$CACHE_DIR/ccache} CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=true \
