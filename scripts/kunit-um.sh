@@ -21,8 +21,7 @@ need_tool git make gcc ccache python3 flex bison
 stage kunit-um
 need_space "$BUILD_DIR" 2 "kunit-um (an ARCH=um kernel build)"
 require_series
-[ "$(sgit rev-parse HEAD)" = "$(sgit rev-parse series)" ] ||
-	die "$SRC_DIR is not on branch series: run 'make apply' again"
+require_series_checkout
 out=$RESULTS_DIR/kunit-um
 rm -rf "$out"
 kunit_um "$SRC_DIR" "$BUILD_DIR/kernel/um" "$out"

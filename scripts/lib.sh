@@ -317,6 +317,13 @@ require_series() {
 		die "branch 'series' is not on the base $BASE_COMMIT: run 'make apply' again"
 }
 
+# require_series_checkout: build/src/linux has the series checked out (a
+# stage that builds from it directly, not from a worktree)
+require_series_checkout() {
+	[ "$(sgit rev-parse HEAD)" = "$(sgit rev-parse series)" ] ||
+		die "$SRC_DIR is not on branch series: run 'make apply' again"
+}
+
 # worktree NAME COMMIT: a plain checkout of COMMIT under build/wt/NAME, owned
 # by us.  Re-used between runs so unchanged files keep their mtimes and
 # out-of-tree builds stay incremental.

@@ -195,8 +195,7 @@ for row in "${rows[@]}"; do
 	[ -z "${after_done[$run]:-}" ] || continue
 	after_done[$run]=1
 	if [ "$run" = um ]; then
-		[ "$(sgit rev-parse HEAD)" = "$(sgit rev-parse series)" ] ||
-			die "$SRC_DIR is not on branch series: run 'make apply' again"
+		require_series_checkout
 		proof_um after-um "$SRC_DIR" "$BUILD_DIR/kernel/um" ''
 	else
 		proof_boot "after-$run" "$run" "${after_img[$(run_arch "$run")]}" ''
