@@ -8,8 +8,8 @@
 # build stage after it has nothing left to compile.  build/src/linux is back
 # on branch "series" afterwards, also on failure.  Default: x86_64;
 # ARCH=<arch> for another one, ARCH=all for the whole matrix (make bisect-all).
-# A prefix whose tree built before for the arch (same config, compiler and
-# scripts: lib.sh bisect_key) is not built again: CACHE_DIR/bisect records
+# A prefix whose tree built before for the arch (same config and compiler:
+# lib.sh bisect_key) is not built again: CACHE_DIR/bisect records
 # each prefix tree that built; a failure is never recorded.
 #
 # Environment: ARCH (x86_64 | i386 | arm64 | arm64-64k | all), BUILD_DIR, CACHE_DIR
@@ -21,6 +21,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 parse_help "$@"
 need_tool make gcc ccache git
+
+# bumped when what "a prefix builds" means changes (lib.sh bisect_key)
+BISECT_CACHE_FORMAT=1
 
 case "${ARCH:-x86_64}" in
 all) arches=$KNOWN_ARCHES ;;

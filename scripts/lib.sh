@@ -192,8 +192,11 @@ run_logged() {
 # static_cache_key CHECKER ARCH OBJ...: the key of the base side's findings
 # of scripts/static.sh: the base commit, the checker, the arch's config
 # (configs/matrix.conf line and fragments), the objects, the tool versions
-# and the scripts that make and normalise the findings.  The same key gives
-# the same findings, so they are cached (CACHE_DIR/static/<key>).
+# and STATIC_CACHE_FORMAT (scripts/static.sh), which a change to how the
+# findings are made or normalised bumps.  The same key gives the same
+# findings, so they are cached (CACHE_DIR/static/<key>).  The scripts
+# themselves are not hashed: an edit elsewhere in lib.sh must not throw a
+# warm cache away (a cold base side costs ~30 min on 2 cores).
 static_cache_key() {
 	local checker=$1 arch=$2
 	shift 2
@@ -204,7 +207,7 @@ static_cache_key() {
 		sparse) "$TOP/scripts/sparse" --version 2>&1 ;;
 		cocci) spatch --version 2>&1 | head -n 1 ;;
 		esac
-		cat "$TOP/scripts/static.sh" "$TOP/scripts/lib.sh"
+		echo "format ${STATIC_CACHE_FORMAT:?}"
 	} | sha256sum | cut -c1-24
 }
 
@@ -223,12 +226,14 @@ arch_build_id() {
 }
 
 # bisect_key ARCH COMMIT: the key of "COMMIT's tree builds for ARCH"
-# (scripts/bisect.sh caches each prefix that built: CACHE_DIR/bisect/<key>)
+# (scripts/bisect.sh caches each prefix that built: CACHE_DIR/bisect/<key>);
+# BISECT_CACHE_FORMAT (scripts/bisect.sh) is bumped when what "builds"
+# means changes (targets, flags).
 bisect_key() {
 	{
 		echo "tree $(sgit rev-parse "$2^{tree}")"
 		arch_build_id "$1"
-		cat "$TOP/scripts/bisect.sh" "$TOP/scripts/lib.sh"
+		echo "format ${BISECT_CACHE_FORMAT:?}"
 	} | sha256sum | cut -c1-24
 }
 

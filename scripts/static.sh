@@ -17,8 +17,8 @@
 #
 # Environment: ARCH (default: every arch for sparse/w1), BUILD_DIR, CACHE_DIR
 # The base side's findings are cached in CACHE_DIR/static, keyed by the base
-# commit, the arch's config, the objects, the tool versions and these
-# scripts (lib.sh static_cache_key): a run on an unchanged base builds only
+# commit, the arch's config, the objects, the tool versions and
+# STATIC_CACHE_FORMAT (lib.sh static_cache_key): a run on an unchanged base builds only
 # the series side.
 #
 # Output: build/results/lint/<checker>-<arch>.new (empty when clean),
@@ -36,6 +36,10 @@ sparse | w1 | cocci) shift ;;
 esac
 parse_help "$@"
 need_tool make gcc ccache git
+
+# bumped whenever how the findings are made or normalised changes, so that
+# a cached base side is never compared with a differently made series side
+STATIC_CACHE_FORMAT=1
 
 arches=$(selected_arches)
 # shellcheck disable=SC2086 # a list of arch names
