@@ -83,7 +83,7 @@ posting-check: ## the mails: git am gives the series' tree; sign-offs, prefixes,
 test-scripts: ## the scripts' own tests (shellcheck, bats)
 	$(S)/test-scripts.sh
 
-check: deps base apply quilt-check checkpatch test-scripts matrix kunit-um proof lint report posting posting-check summary ## the test command (.ci/run); posting last: its cover letter has the results
+check: deps base apply quilt-check checkpatch test-scripts matrix kunit-um proof report posting posting-check summary ## the test command (.ci/run): the tests; the long static checks are in all/lint
 
 summary: ## the stages of this run with their wall times, the total, the report
 	$(S)/summary.sh

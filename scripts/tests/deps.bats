@@ -136,10 +136,10 @@ fake_apt() {
 	done
 }
 
-@test "static cache: same inputs hit, another base, config or object list misses" {
+@test "static cache: same inputs hit, another base, format, config or object list misses" {
 	run bash -c '
 		. "$1/scripts/lib.sh"
-		BASE_COMMIT=abc
+		BASE_COMMIT=abc STATIC_CACHE_FORMAT=1
 		k1=$(static_cache_key w1 x86_64 mm/vmalloc.o)
 		k2=$(static_cache_key w1 x86_64 mm/vmalloc.o)
 		[ "$k1" = "$k2" ] || { echo "same inputs, two keys"; exit 1; }
@@ -150,7 +150,9 @@ fake_apt() {
 		[ "$(static_cache_key w1 x86_64 mm/vmalloc.o mm/memory.o)" != "$k1" ] || { echo "objects ignored"; exit 1; }
 		[ "$(static_cache_key sparse x86_64 mm/vmalloc.o)" != "$k1" ] || { echo "checker ignored"; exit 1; }
 		[ "$(static_cache_key w1 i386 mm/vmalloc.o)" != "$k1" ] || { echo "arch ignored"; exit 1; }
-		BASE_COMMIT=def
+		STATIC_CACHE_FORMAT=2
+		[ "$(static_cache_key w1 x86_64 mm/vmalloc.o)" != "$k1" ] || { echo "format ignored"; exit 1; }
+		STATIC_CACHE_FORMAT=1 BASE_COMMIT=def
 		[ "$(static_cache_key w1 x86_64 mm/vmalloc.o)" != "$k1" ] || { echo "base ignored"; exit 1; }
 		echo ok' _ "$TOP" "$T"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
@@ -172,9 +174,11 @@ fake_apt() {
 	git -C "$src" -c user.name=T -c user.email=t@example.org commit -q --allow-empty -m "three, empty"
 	c3=$(git -C "$src" rev-parse HEAD)
 	run bash -c '. "$1/scripts/lib.sh"
+		BISECT_CACHE_FORMAT=1
 		[ "$(bisect_key x86_64 "$2")" != "$(bisect_key x86_64 "$3")" ] || { echo "tree ignored"; exit 1; }
 		[ "$(bisect_key x86_64 "$3")" = "$(bisect_key x86_64 "$4")" ] || { echo "same tree, two keys"; exit 1; }
 		[ "$(bisect_key x86_64 "$2")" != "$(bisect_key i386 "$2")" ] || { echo "arch ignored"; exit 1; }
+		[ "$(bisect_key x86_64 "$2")" != "$(BISECT_CACHE_FORMAT=2 bisect_key x86_64 "$2")" ] || { echo "format ignored"; exit 1; }
 		echo ok' _ "$TOP" "$c1" "$c2" "$c3"
 	[ "$output" = ok ] || { echo "$output"; false; }
 }
