@@ -6,8 +6,8 @@
 # line with a "before" kernel (built by make proof from the base + those
 # patches) alternates before and series boots in one go, so the ratio never
 # compares runs of different sessions.  scripts/bench_table.py reads the
-# figures the guests print (nodm_test_bench's lines, "@@BENCH mmap_munmap",
-# vmap_sync_test_range's sync line) and writes min/median/max per figure,
+# figures the guests print (nodm_test_bench's lines and "@@BENCH
+# mmap_munmap") and writes min/median/max per figure,
 # the ratios and the goals (VM_NO_DIRECT_MAP <= 1.5x plain vmalloc from
 # 1 MiB and one flush per allocation; munmap/mmap within 1 % of the base).
 # A boot that fails, times out or has a splat fails the stage; a goal that

@@ -11,9 +11,7 @@ log.  What is read from a log:
             reset_perms <ns> ns (...), no_direct_map <ns> ns (...)" and
             "nodm_test_bench: <KiB> KiB <mode> direct-map flushes: <a> at
             alloc, <f> at free";
-  mmap      "@@BENCH mmap_munmap rounds=<r> total_ns=<t> ns_per_round=<n>";
-  pae_sync  "sync of the PMD at <addr>: <ns> ns, <p> pgds, <m> PMDs up to
-            VMALLOC_END".
+  mmap      "@@BENCH mmap_munmap rounds=<r> total_ns=<t> ns_per_round=<n>".
 Per figure: min/median/max over the repetitions; ratios are of medians.
 Exit status 1 when a log lacks its figures.
 """
@@ -28,7 +26,6 @@ NODM_T = re.compile(r'nodm_test_bench: +(\d+) KiB x(\d+) +alloc\+free: plain (\d
 NODM_F = re.compile(r'nodm_test_bench: +(\d+) KiB (\S+) +direct-map flushes: (\d+) at alloc, '
                     r'(\d+) at free')
 MMAP = re.compile(r'@@BENCH mmap_munmap rounds=(\d+) total_ns=(\d+) ns_per_round=(\d+)$', re.M)
-SYNC = re.compile(r'sync of the PMD at (0x[0-9a-f]+): (\d+) ns, (\d+) pgds, (\d+) PMDs up to VMALLOC_END')
 MODES = ('plain', 'reset_perms', 'no_direct_map')
 NODM_GOAL_RATIO = 1.5
 NODM_GOAL_FROM_KIB = 1024
@@ -60,10 +57,6 @@ def read_log(bench, path):
     if bench == 'mmap':
         m = MMAP.search(text)
         return {'ns_per_round': int(m[3]), 'rounds': int(m[1])} if m else None
-    if bench == 'pae_sync':
-        m = SYNC.search(text)
-        return ({'addr': m[1], 'ns': int(m[2]), 'pgds': int(m[3]), 'pmds_to_end': int(m[4])}
-                if m else None)
     raise ValueError('unknown bench ' + bench)
 
 
@@ -143,24 +136,6 @@ def main():
                    '| series | %s | %.3f %% |' % (fmt(s), spread(s)), '',
                    'series/base: **%.5f** (%+.3f %%); goal <= %.2f: %s' %
                    (ratio, (ratio - 1) * 100, MMAP_GOAL, 'met' if ratio <= MMAP_GOAL else '**missed**'), '']
-        elif bench == 'pae_sync':
-            b = mmm([r['ns'] for r in kernels['before']])
-            s = mmm([r['ns'] for r in kernels['series']])
-            first = kernels['series'][0]
-            pgds, pmds = first['pgds'], first['pmds_to_end']
-            out['benches'].append({'bench': bench, 'run': run, 'before_ns': b, 'series_ns': s,
-                                   'speedup': b['median'] / s['median'], 'addr': first['addr'],
-                                   'pgds': pgds, 'pmds_to_end': pmds,
-                                   'sync_one_calls_before': pgds * pmds,
-                                   'sync_one_calls_series': pgds})
-            md += ['## PAE: one arch_sync_kernel_mappings() of one PMD on %s (%d runs each, alternating)'
-                   % (run, len(kernels['series'])), '',
-                   'The PMD at %s, %d pgds on pgd_list, %d PMDs from it to VMALLOC_END; '
-                   'vmalloc_sync_one() calls = pgds x PMDs walked (the loop bounds).' % (first['addr'], pgds, pmds),
-                   '', '| kernel | ns min / median / max | vmalloc_sync_one() calls |', '|---|---|---|',
-                   '| before (base + test patches) | %s | %d |' % (fmt(b), pgds * pmds),
-                   '| series | %s | %d |' % (fmt(s), pgds), '',
-                   'before/series: **%.1fx** faster' % (b['median'] / s['median']), '']
     if missing:
         md += ['## Missing figures', ''] + ['- ' + m for m in missing]
     with open(args.json, 'w', encoding='utf-8') as f:

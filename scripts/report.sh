@@ -251,10 +251,6 @@ testing_text() {
 		        elif b['bench'] == 'mmap':
 		            parts.append('mmap/munmap on %s, series/base %.4f (goal %s: %s)'
 		                         % (b['run'], b['ratio'], b['goal'], 'met' if b['goal_met'] else 'MISSED'))
-		        elif b['bench'] == 'pae_sync':
-		            parts.append('sync of one PMD on %s %.0fx faster (%d -> %d '
-		                         'vmalloc_sync_one() calls)' % (b['run'], b['speedup'],
-		                         b['sync_one_calls_before'], b['sync_one_calls_series']))
 		    para('Benchmarks (guest-side under QEMU %s, medians of %s runs, base and '
 		         'series booted alternately): %s.' % (bench['qemu'], bench.get('repeat') or '?',
 		                                             '; '.join(parts)))

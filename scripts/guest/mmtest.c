@@ -28,7 +28,7 @@
  * Kernel command line options (mmseries.*):
  *   mmseries.iters=N     mmap_stress iterations (default 200)
  *   mmseries.vmalloc_mask=M  test_vmalloc's run_test_mask (default 13371)
- *   mmseries.kunit_rerun=S   the suite kunit_rerun runs (default vmap_pmd_sync)
+ *   mmseries.kunit_rerun=S   the suite kunit_rerun runs (default pae_pgd_list)
  *   mmseries.hotplug=1   after the tests, run the stress children in
  *                        parallel and report memory every time it changes
  *                        ("@@MEM total_kb=... blocks=... online=...") until
@@ -543,7 +543,7 @@ static int test_kunit_rerun(int nr)
 {
 	static char res[1 << 16];
 	char suite[64], path[128], level[64] = "", *line, *next;
-	const char *name = opt_str("kunit_rerun", suite, sizeof(suite)) ? suite : "vmap_pmd_sync";
+	const char *name = opt_str("kunit_rerun", suite, sizeof(suite)) ? suite : "pae_pgd_list";
 	int fd, ok = 0, i = 0, ret;
 
 	snprintf(path, sizeof(path), "/sys/kernel/debug/kunit/%s/run", name);
