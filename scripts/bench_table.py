@@ -11,7 +11,7 @@ log.  What is read from a log:
             reset_perms <ns> ns (...), no_direct_map <ns> ns (...)" and
             "nodm_test_bench: <KiB> KiB <mode> direct-map flushes: <a> at
             alloc, <f> at free";
-  mmap      "@@BENCH mmap_munmap rounds=<r> total_ns=<t> ns_per_round=<n>".
+  mmap      "@@BENCH mmap_munmap rounds=<r> total_us=<t> ns_per_round=<n>".
 Per figure: min/median/max over the repetitions; ratios are of medians.
 Exit status 1 when a log lacks its figures.
 """
@@ -25,7 +25,7 @@ NODM_T = re.compile(r'nodm_test_bench: +(\d+) KiB x(\d+) +alloc\+free: plain (\d
                     r'reset_perms (\d+) ns .*no_direct_map (\d+) ns')
 NODM_F = re.compile(r'nodm_test_bench: +(\d+) KiB (\S+) +direct-map flushes: (\d+) at alloc, '
                     r'(\d+) at free')
-MMAP = re.compile(r'@@BENCH mmap_munmap rounds=(\d+) total_ns=(\d+) ns_per_round=(\d+)$', re.M)
+MMAP = re.compile(r'@@BENCH mmap_munmap rounds=(\d+) total_us=(\d+) ns_per_round=(\d+)$', re.M)
 MODES = ('plain', 'reset_perms', 'no_direct_map')
 NODM_GOAL_RATIO = 1.5
 NODM_GOAL_FROM_KIB = 1024

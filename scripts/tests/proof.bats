@@ -94,8 +94,8 @@ table() {
 
 @test "bench: min/median/max and the ratio of medians from the guests' lines" {
 	for i in 1 2 3; do
-		printf "@@BENCH mmap_munmap rounds=3000 total_ns=1 ns_per_round=%d\n[ 1.0] reboot\n" $((1000 + i)) >"$T/b$i.log"
-		echo "@@BENCH mmap_munmap rounds=3000 total_ns=1 ns_per_round=$((1010 + i))" >"$T/s$i.log"
+		printf "@@BENCH mmap_munmap rounds=3000 total_us=1 ns_per_round=%d\n[ 1.0] reboot\n" $((1000 + i)) >"$T/b$i.log"
+		echo "@@BENCH mmap_munmap rounds=3000 total_us=1 ns_per_round=$((1010 + i))" >"$T/s$i.log"
 		printf 'mmap\tx86_64\tbefore\t%d\t%s\nmmap\tx86_64\tseries\t%d\t%s\n' "$i" "$T/b$i.log" "$i" "$T/s$i.log" >>"$T/runs.tsv"
 	done
 	echo "x 1" >"$T/boots"
