@@ -348,10 +348,11 @@ static void bench(long rounds)
 	/*
 	 * Microseconds in a long: a 32-bit long holds 35 minutes of them but
 	 * only 2.1 s of nanoseconds, and i386 links no libgcc for a 64-bit
-	 * division.  ns per round without an overflow: (us / i) * 1000 plus
-	 * the rest, which is below 1000 * i.
+	 * division (tv_sec and tv_nsec may be 64-bit: hence the casts).  ns
+	 * per round without an overflow: (us / i) * 1000 plus the rest.
 	 */
-	us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
+	us = (long)(t1.tv_sec - t0.tv_sec) * 1000000L +
+	     (long)(t1.tv_nsec - t0.tv_nsec) / 1000;
 	per_round = i ? us / i * 1000 + us % i * 1000 / i : 0;
 	printf("@@BENCH mmap_munmap rounds=%ld total_us=%ld ns_per_round=%ld%s\n",
 	       i, us, per_round, i < rounds ? " FAILED" : "");
