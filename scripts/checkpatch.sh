@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# checkpatch.sh - scripts/checkpatch.pl --strict on every patch of the series.
+# checkpatch.sh - scripts/checkpatch.pl --strict --codespell on every patch of the series.
 #
 # Each patch must give 0 errors, 0 warnings and 0 checks.  The only way out is
 # a line in configs/checkpatch-exceptions naming the patch, the checkpatch
@@ -29,6 +29,7 @@ bad=$(awk '!/^#/ && NF > 0 && NF < 3' "$exceptions")
 [ -z "$bad" ] || die "configs/checkpatch-exceptions: a line without a reason: $bad"
 
 spdxcheck_works
+codespell_works
 if [ "${BASE_KIND:-}" = debian ]; then
 	log "the Debian base has no git history: Fixes: ids are not looked up (UNKNOWN_COMMIT_ID ignored)"
 fi
@@ -36,7 +37,7 @@ failed=0
 for p in "${SERIES_PATCHES[@]}"; do
 	name=$(basename "$p")
 	ignore=$(awk -v n="$name" '!/^#/ && $1 == n { print $2 }' "$exceptions" | paste -sd, -)
-	args=(--strict --show-types)
+	args=(--strict --codespell --show-types)
 	[ -z "$ignore" ] || args+=(--ignore="$ignore")
 	rc=0
 	res=$(checkpatch_pl "${args[@]}" "$(realpath "$p")" 2>&1) || rc=$?

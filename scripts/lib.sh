@@ -445,6 +445,18 @@ spdxcheck_works() {
 	fi
 }
 
+# codespell_works: die unless checkpatch.pl --codespell finds codespell's
+# dictionary where checkpatch.pl looks (/usr/share/codespell/dictionary.txt,
+# else codespell_lib's data/dictionary.txt through Debian's python3, first in
+# PATH as in checkpatch_pl); without it checkpatch only says "No codespell
+# typos will be found" and passes.
+codespell_works() {
+	[ ! -f /usr/share/codespell/dictionary.txt ] || return 0
+	PATH="/usr/bin:$PATH" python3 -c 'import codespell_lib, os.path as p, sys
+sys.exit(not p.isfile(p.join(p.dirname(codespell_lib.__file__), "data", "dictionary.txt")))' 2>/dev/null ||
+		die "codespell's dictionary is missing, so checkpatch.pl --codespell would find no typo: run 'make deps' (Debian package codespell)"
+}
+
 # Touched files of the series (paths relative to the tree).
 series_files() { sgit diff --name-only "$BASE_COMMIT" series; }
 

@@ -11,7 +11,7 @@
 # names the base in its base-commit: line.
 # Every patch mail: a Signed-off-by: by the sender (From:) and by the author
 # (an in-body From:, if any); a subject prefix that configs/posting.conf
-# allows for the files the patch changes; scripts/checkpatch.pl --strict with
+# allows for the files the patch changes; scripts/checkpatch.pl --strict --codespell with
 # 0 errors, 0 warnings and 0 checks.  configs/checkpatch-exceptions apply as
 # in scripts/checkpatch.sh, to the patch file at the same place in the series.
 #
@@ -53,6 +53,7 @@ current=$(git -C "$SRC_DIR" rev-parse -q --verify 'refs/heads/series^{commit}' 2
 	warn "the mails are for series ${POSTED_SERIES:0:12}; branch series is now ${current:0:12}: run 'make posting' again"
 
 spdxcheck_works
+codespell_works
 fails=()
 fail() {
 	fails+=("$1")
@@ -161,7 +162,7 @@ for k in "${!patches[@]}"; do
 	if [ "${#series_names[@]}" -eq "${#patches[@]}" ] && [ -f "$exceptions" ]; then
 		ignore=$(awk -v n="$name" '!/^#/ && $1 == n { print $2 }' "$exceptions" | paste -sd, -)
 	fi
-	args=(--strict --show-types)
+	args=(--strict --codespell --show-types)
 	[ -z "$ignore" ] || args+=(--ignore="$ignore")
 	rc=0
 	res=$(checkpatch_pl "${args[@]}" "$(realpath "$f")" 2>&1) || rc=$?

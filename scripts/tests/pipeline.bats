@@ -221,9 +221,11 @@ user_state() {
 @test "checkpatch findings fail the check; a reviewed exception needs a reason" {
 	run "$TOP/scripts/base.sh"
 	run "$TOP/scripts/apply.sh"
-	# a checkpatch that finds a LONG_LINE unless told to --ignore it
+	# a checkpatch that finds a LONG_LINE unless told to --ignore it, and
+	# wants --codespell
 	cat >"$BUILD_DIR/src/linux/scripts/checkpatch.pl" <<-'EOF'
 		#!/usr/bin/perl
+		die "no --codespell\n" unless grep { $_ eq '--codespell' } @ARGV;
 		if (grep { /^--ignore=.*LONG_LINE/ } @ARGV) {
 			print "total: 0 errors, 0 warnings, 0 checks, 1 lines checked\n"; exit 0;
 		}
