@@ -28,8 +28,7 @@ mkdir -p "$(dirname "$out")"
 bad=$(awk '!/^#/ && NF > 0 && NF < 3' "$exceptions")
 [ -z "$bad" ] || die "configs/checkpatch-exceptions: a line without a reason: $bad"
 
-spdxcheck_works
-codespell_works
+checkpatch_ready
 if [ "${BASE_KIND:-}" = debian ]; then
 	log "the Debian base has no git history: Fixes: ids are not looked up (UNKNOWN_COMMIT_ID ignored)"
 fi
@@ -37,7 +36,7 @@ failed=0
 for p in "${SERIES_PATCHES[@]}"; do
 	name=$(basename "$p")
 	ignore=$(awk -v n="$name" '!/^#/ && $1 == n { print $2 }' "$exceptions" | paste -sd, -)
-	args=(--strict --codespell --show-types)
+	args=("${CHECKPATCH_ARGS[@]}")
 	[ -z "$ignore" ] || args+=(--ignore="$ignore")
 	rc=0
 	res=$(checkpatch_pl "${args[@]}" "$(realpath "$p")" 2>&1) || rc=$?

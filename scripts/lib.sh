@@ -427,6 +427,10 @@ mail_header() {
 # With the Debian base (BASE_KIND=debian, from load_base) the tree has no
 # history, so a Fixes: id cannot be looked up there: UNKNOWN_COMMIT_ID is then
 # ignored (and said so); with a KSRC= mainline checkout it is checked.
+# CHECKPATCH_ARGS: the flags every patch and mail is checked with
+# (scripts/checkpatch.sh, scripts/posting-check.sh); checkpatch_ready first.
+CHECKPATCH_ARGS=(--strict --codespell --show-types)
+
 checkpatch_pl() {
 	local extra=()
 	[ "${BASE_KIND:-}" != debian ] || extra=(--ignore=UNKNOWN_COMMIT_ID)
@@ -455,6 +459,12 @@ codespell_works() {
 	PATH="/usr/bin:$PATH" python3 -c 'import codespell_lib, os.path as p, sys
 sys.exit(not p.isfile(p.join(p.dirname(codespell_lib.__file__), "data", "dictionary.txt")))' 2>/dev/null ||
 		die "codespell's dictionary is missing, so checkpatch.pl --codespell would find no typo: run 'make deps' (Debian package codespell)"
+}
+
+# checkpatch_ready: the checks checkpatch.pl would otherwise skip silently.
+checkpatch_ready() {
+	spdxcheck_works
+	codespell_works
 }
 
 # Touched files of the series (paths relative to the tree).

@@ -52,8 +52,7 @@ current=$(git -C "$SRC_DIR" rev-parse -q --verify 'refs/heads/series^{commit}' 2
 [ "$current" = "$POSTED_SERIES" ] ||
 	warn "the mails are for series ${POSTED_SERIES:0:12}; branch series is now ${current:0:12}: run 'make posting' again"
 
-spdxcheck_works
-codespell_works
+checkpatch_ready
 fails=()
 fail() {
 	fails+=("$1")
@@ -162,7 +161,7 @@ for k in "${!patches[@]}"; do
 	if [ "${#series_names[@]}" -eq "${#patches[@]}" ] && [ -f "$exceptions" ]; then
 		ignore=$(awk -v n="$name" '!/^#/ && $1 == n { print $2 }' "$exceptions" | paste -sd, -)
 	fi
-	args=(--strict --codespell --show-types)
+	args=("${CHECKPATCH_ARGS[@]}")
 	[ -z "$ignore" ] || args+=(--ignore="$ignore")
 	rc=0
 	res=$(checkpatch_pl "${args[@]}" "$(realpath "$f")" 2>&1) || rc=$?
