@@ -22,9 +22,6 @@ set -euo pipefail
 parse_help "$@"
 need_tool make gcc ccache git
 
-# bumped when what "a prefix builds" means changes (lib.sh bisect_key)
-BISECT_CACHE_FORMAT=1
-
 case "${ARCH:-x86_64}" in
 all) arches=$KNOWN_ARCHES ;;
 *)

@@ -23,6 +23,8 @@ LOG_DIR=$BUILD_DIR/logs
 POSTING_DIR=$BUILD_DIR/posting
 POSTING_WORK=$BUILD_DIR/posting-work
 POSTING_CONF=${POSTING_CONF:-$CONFIG_DIR/posting.conf}
+# one configs/topics/<name>.conf per "#@topic <name>" line of the series
+TOPIC_CONF_DIR=${TOPIC_CONF_DIR:-$CONFIG_DIR/topics}
 JOBS=${JOBS:-$(($(nproc) + 1))}
 # every architecture the matrix knows (arm64-64k: arm64 with 64K pages, its
 # own kernel in build/kernel/arm64-64k; configs/matrix.conf says how)
@@ -227,8 +229,9 @@ arch_build_id() {
 
 # bisect_key ARCH COMMIT: the key of "COMMIT's tree builds for ARCH"
 # (scripts/bisect.sh caches each prefix that built: CACHE_DIR/bisect/<key>);
-# BISECT_CACHE_FORMAT (scripts/bisect.sh) is bumped when what "builds"
-# means changes (targets, flags).
+# BISECT_CACHE_FORMAT is bumped when what "builds" means changes (targets,
+# flags).  scripts/topics.sh records the topic trees that built there too.
+BISECT_CACHE_FORMAT=1
 bisect_key() {
 	{
 		echo "tree $(sgit rev-parse "$2^{tree}")"
@@ -299,6 +302,86 @@ load_series() {
 	list=$(series_patches)
 	SERIES_PATCHES=()
 	[ -z "$list" ] || mapfile -t SERIES_PATCHES <<<"$list"
+}
+
+# Debian source packages as git repositories (the base, scripts/base.sh; the
+# stable tree, scripts/stable-check.sh).  Both read the package from
+# BASE_PKG, BASE_PKG_VERSION, BASE_PKG_SHA256, BASE_PKG_FALLBACK_GLOB,
+# BASE_TARBALL, BASE_RELEASE (configs/base.conf, or a copy of another conf).
+#
+# fetch_deb: sets DEB to the verified .deb of the package (and BASE_PKG,
+# BASE_PKG_VERSION, BASE_FALLBACK to what was really fetched).
+fetch_deb() {
+	local version=$BASE_PKG_VERSION sha=$BASE_PKG_SHA256 dl=$CACHE_DIR/downloads
+	mkdir -p "$dl"
+	DEB=$dl/${BASE_PKG}_${version/:/%3a}_all.deb
+	if [ -f "$DEB" ] && echo "$sha  $DEB" | sha256sum -c --status; then
+		return
+	fi
+	need_tool apt-get apt-cache sha256sum
+	apt_private_update
+	if ! apt-cache "${APT_OPTS[@]}" show "$BASE_PKG=$version" >/dev/null 2>&1; then
+		local pkg
+		pkg=$(apt-cache "${APT_OPTS[@]}" pkgnames "${BASE_PKG_FALLBACK_GLOB%\*}" | sort -V | tail -n 1)
+		[ -n "$pkg" ] || die "neither $BASE_PKG $version nor any $BASE_PKG_FALLBACK_GLOB is on the mirror"
+		version=$(apt-cache "${APT_OPTS[@]}" policy "$pkg" | sed -n 's/^ *Candidate: //p')
+		sha=$(apt-cache "${APT_OPTS[@]}" show "$pkg=$version" | sed -n 's/^SHA256: //p' | head -n 1)
+		warn "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+		warn "the pinned base $BASE_PKG $BASE_PKG_VERSION is gone from the mirror;"
+		warn "FALLING BACK to $pkg $version. Results are NOT against the pinned base."
+		warn "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+		BASE_PKG=$pkg BASE_FALLBACK=1
+		DEB=$dl/${BASE_PKG}_${version/:/%3a}_all.deb
+	fi
+	log "downloading $BASE_PKG $version (~170 MB)"
+	(cd "$dl" && apt-get "${APT_OPTS[@]}" -q download "$BASE_PKG=$version" >"$dl/download.log" 2>&1) ||
+		die "apt-get download $BASE_PKG=$version failed: see $dl/download.log"
+	echo "$sha  $DEB" | sha256sum -c --status ||
+		die "$DEB does not match SHA256 $sha: refusing to use it"
+	BASE_PKG_VERSION=$version
+}
+
+# debian_base: the cached one-commit repository made from the package:
+# sets BASE_ORIGIN (its path), BASE_COMMIT, BASE_DESC.
+debian_base() {
+	local deb repo tmp tarball pinned=$BASE_PKG_VERSION
+	BASE_FALLBACK=0
+	fetch_deb
+	deb=$DEB
+	repo=$CACHE_DIR/base/${BASE_PKG}_${BASE_PKG_VERSION}.git
+	if ! git -C "$repo" rev-parse -q --verify refs/tags/base >/dev/null 2>&1; then
+		need_tool dpkg-deb tar xz
+		rm -rf "$repo" "$repo.tmp"
+		tmp=$repo.tmp
+		mkdir -p "$tmp/deb" "$tmp/tree"
+		log "unpacking $(basename "$deb")"
+		dpkg-deb -x "$deb" "$tmp/deb"
+		tarball=$(find "$tmp/deb/usr/src" -maxdepth 1 -name "${BASE_TARBALL%%.tar*}*.tar.*" | head -n 1)
+		[ -n "$tarball" ] || die "no kernel tarball under /usr/src in $deb"
+		run_logged "$tmp/untar.log" tar -C "$tmp/tree" --strip-components=1 -xf "$tarball"
+		rm -rf "$tmp/deb"
+		log "committing the unpacked tree as the base commit (~90k files)"
+		git init -q --bare "$tmp/base.git"
+		# Debian's top-level .gitignore ignores everything: add with -f.
+		# Fixed identity and date: the same tree gives the same commit id.
+		(
+			export GIT_DIR=$tmp/base.git GIT_WORK_TREE=$tmp/tree
+			export GIT_AUTHOR_NAME="Debian $BASE_PKG" GIT_AUTHOR_EMAIL="debian-kernel@lists.debian.org"
+			export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
+			export GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" GIT_COMMITTER_DATE="2000-01-01T00:00:00Z"
+			git add -f -A
+			git commit -q --no-verify -m "Base: $BASE_PKG $BASE_PKG_VERSION (Linux $BASE_RELEASE)" \
+				-m "Unpacked from Debian's $(basename "$deb")."
+			git tag base
+		)
+		rm -rf "$tmp/tree"
+		mv "$tmp/base.git" "$repo"
+		rm -rf "$tmp"
+	fi
+	BASE_ORIGIN=$repo
+	BASE_COMMIT=$(git -C "$repo" rev-parse 'base^{commit}')
+	BASE_DESC="Debian $BASE_PKG $BASE_PKG_VERSION (Linux $BASE_RELEASE)"
+	[ "$BASE_FALLBACK" = 0 ] || BASE_DESC="$BASE_DESC [FALLBACK: pinned $pinned was not available]"
 }
 
 # load_base: the base recorded by scripts/base.sh.
@@ -393,12 +476,96 @@ kernel_config() {
 		die "$arch: these options did not survive olddefconfig (missing dependency?): ${missing[*]}"
 }
 
-# posting_conf KEY: the values of KEY in configs/posting.conf, one per line
-# (a line is "KEY VALUE...", the value is the rest of the line).
-posting_conf() {
-	[ -f "$POSTING_CONF" ] || die "no $POSTING_CONF"
-	awk -v k="$1" '$1 == k { sub(/^[ \t]*[^ \t]+[ \t]*/, ""); sub(/[ \t]+$/, ""); print }' "$POSTING_CONF"
+# conf_values FILE KEY: the values of KEY in a "KEY VALUE..." data file
+# (configs/posting.conf, configs/topics/*.conf), one per line; the value is
+# the rest of the line; "#" lines are comments.
+conf_values() {
+	[ -f "$1" ] || die "no $1"
+	awk -v k="$2" '$1 == k { sub(/^[ \t]*[^ \t]+[ \t]*/, ""); sub(/[ \t]+$/, ""); print }' "$1"
 }
+
+# posting_conf KEY: the values of KEY in configs/posting.conf
+posting_conf() { conf_values "$POSTING_CONF" "$1"; }
+
+# topic_conf NAME KEY: the values of KEY in configs/topics/NAME.conf
+topic_conf() { conf_values "$TOPIC_CONF_DIR/$1.conf" "$2"; }
+
+# load_topics: the topics of the series file.  A line "#@topic NAME" starts
+# a topic; the patches up to the next such line are its patches.  Sets
+# TOPICS=(names in series order) and TOPIC_OF[patch file]=name (and
+# SERIES_PATCHES, as load_series).  Dies when a patch is in no topic, a name
+# repeats or is not a plain word, a topic has no patch, or its configs/topics
+# file lacks a required key.
+load_topics() {
+	local line name cur='' p k
+	load_series
+	TOPICS=()
+	declare -gA TOPIC_OF=()
+	local -A npatches=()
+	while read -r line; do
+		case "$line" in
+		'#@topic '*)
+			cur=${line#'#@topic '}
+			cur=${cur%%[[:space:]]*}
+			[[ "$cur" =~ ^[a-z0-9][a-z0-9-]*$ ]] || die "series: topic name '$cur' is not a plain word (a-z, 0-9, -)"
+			[ -z "${npatches[$cur]:-}" ] || die "series: topic $cur is named twice"
+			npatches[$cur]=0
+			TOPICS+=("$cur")
+			;;
+		'' | '#'*) ;;
+		*)
+			name=${line%%[[:space:]]*}
+			[ -n "$cur" ] || die "series: $name comes before the first '#@topic NAME' line: every patch belongs to a topic"
+			TOPIC_OF[$PATCH_DIR/$name]=$cur
+			npatches[$cur]=$((npatches[$cur] + 1))
+			;;
+		esac
+	done <"$SERIES_FILE"
+	for name in "${TOPICS[@]}"; do
+		[ "${npatches[$name]}" -gt 0 ] || die "series: topic $name has no patch"
+		[ -f "$TOPIC_CONF_DIR/$name.conf" ] || die "series: topic $name has no $TOPIC_CONF_DIR/$name.conf"
+		for k in subject-prefix to cover; do
+			[ -n "$(topic_conf "$name" "$k")" ] || die "$TOPIC_CONF_DIR/$name.conf: no '$k'"
+		done
+		case "$(topic_conf "$name" subject-prefix)" in
+		PATCH | 'PATCH RFC') ;;
+		*) die "$TOPIC_CONF_DIR/$name.conf: subject-prefix is PATCH or PATCH RFC (b4's order)" ;;
+		esac
+	done
+	for p in "${SERIES_PATCHES[@]}"; do
+		[ -n "${TOPIC_OF[$p]:-}" ] || die "series: $(basename "$p") is in no topic"
+	done
+}
+
+# topic_patches NAME: the topic's patch files, in order (after load_topics)
+topic_patches() {
+	local p
+	for p in "${SERIES_PATCHES[@]}"; do
+		[ "${TOPIC_OF[$p]}" != "$1" ] || echo "$p"
+	done
+}
+
+# select_topics: SELECTED_TOPICS=(the topics of TOPIC=, one name or several
+# separated by commas, or every topic), in series order (after load_topics);
+# dies on an unknown name
+select_topics() {
+	local t want=",${TOPIC:-},"
+	SELECTED_TOPICS=()
+	if [ -z "${TOPIC:-}" ]; then
+		SELECTED_TOPICS=("${TOPICS[@]}")
+		return
+	fi
+	for t in ${TOPIC//,/ }; do
+		[[ " ${TOPICS[*]} " == *" $t "* ]] || die "TOPIC=$t: no such topic (the series has: ${TOPICS[*]})"
+	done
+	for t in "${TOPICS[@]}"; do
+		[[ "$want" != *",$t,"* ]] || SELECTED_TOPICS+=("$t")
+	done
+}
+
+# topic_ref NAME: the ref of the topic's own tree (base + its patches alone),
+# written by scripts/topics.sh in build/src/linux
+topic_ref() { echo "refs/topics/$1"; }
 
 # posting_lock: one posting.sh/posting-check.sh at a time per build dir (they
 # share the repository under build/posting-work).
