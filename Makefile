@@ -4,19 +4,19 @@
 #
 # Knobs (environment or make variables): KSRC=/path/to/linux BASE=<commit>
 # ARCH=x86_64|i386|arm64|arm64-64k BOOT=<run> CYCLES=N SERIES=file PATCHES=dir V=N
-# BUILD_DIR=dir CACHE_DIR=dir
+# TOPIC=<topic>[,<topic>] POST_AS="Name <address>"|me BUILD_DIR=dir CACHE_DIR=dir
 
 S := scripts
 
 .NOTPARALLEL:
 .PHONY: help all deps base apply quilt-check checkpatch sparse w1 cocci lint \
-	bisect bisect-all build boot negative kunit-um matrix proof bench report posting \
-	posting-check test-scripts summary check clean
+	bisect bisect-all topics stable-check build boot negative kunit-um matrix proof bench \
+	report posting posting-check test-scripts summary check clean
 
 help:
 	@sed -n 's/^\([a-z0-9-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 24
 
-all: deps base apply quilt-check checkpatch matrix kunit-um proof lint bench report summary ## the main job: base -> apply -> checks -> build+boot -> proof -> long checks -> report
+all: deps base apply topics quilt-check checkpatch matrix kunit-um proof lint bench report summary ## the main job: base -> apply -> checks -> build+boot -> proof -> long checks -> report
 
 deps: ## install every tool (apt-get; sid's sparse privately)
 	$(S)/deps.sh
@@ -26,6 +26,12 @@ base: ## fetch/unpack the base (or clone KSRC) into build/src/linux
 
 apply: ## git am the series onto the base (branch "series")
 	$(S)/apply.sh
+
+topics: ## each topic (series "#@topic") applies alone to the base and builds (TOPIC=)
+	$(S)/topics.sh
+
+stable-check: ## the fixes with Cc: stable apply to and build on 7.2.y (configs/stable.conf)
+	$(S)/stable-check.sh
 
 quilt-check: ## the series applies with quilt too, to the same tree
 	$(S)/quilt-check.sh
@@ -74,16 +80,16 @@ bench: deps base apply proof ## guest benchmarks under -icount, base and series 
 report: ## the results report (build/results/report.md, .html) and summary
 	$(S)/report.sh
 
-posting: ## the series as b4 would mail it, into build/posting (V=2: v2)
+posting: ## each topic as b4 would mail it, into build/posting/<topic> (TOPIC=, V=, POST_AS=)
 	$(S)/posting.sh
 
-posting-check: ## the mails: git am gives the series' tree; sign-offs, prefixes, size, checkpatch
+posting-check: ## each topic's mails: git am and b4 am give its tree; sign-offs, prefixes, size, checkpatch
 	$(S)/posting-check.sh
 
 test-scripts: ## the scripts' own tests (shellcheck, bats)
 	$(S)/test-scripts.sh
 
-check: deps base apply quilt-check checkpatch test-scripts matrix kunit-um proof report posting posting-check summary ## the test command (.ci/run): the tests; the long static checks are in all/lint
+check: deps base apply topics quilt-check checkpatch test-scripts matrix kunit-um proof report stable-check posting posting-check summary ## the test command (.ci/run): the tests; the long static checks are in all/lint
 
 summary: ## the stages of this run with their wall times, the total, the report
 	$(S)/summary.sh

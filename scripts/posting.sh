@@ -1,43 +1,56 @@
 #!/usr/bin/env bash
-# posting.sh - the series as mails, written by b4 exactly as 'b4 send' would
-# send them, into build/posting/; nothing is sent (no network is used).
+# posting.sh - each topic of the series as mails, written by b4 exactly as
+# 'b4 send' would send them, into build/posting/<topic>/; nothing is sent (no
+# network is used).
+#
+# A topic ("#@topic NAME" in the series file, configs/topics/NAME.conf) is
+# posted alone, to its own recipients, with its own cover letter
+# (docs/cover-letters/NAME.md), subject prefix ([PATCH] or [RFC PATCH]),
+# change-id and revision: the patches are those of refs/topics/NAME, the
+# topic applied alone to the base by scripts/topics.sh (make topics).
 #
 # b4 is Debian bookworm's 0.12.  It works in a repository of its own,
 # build/posting-work/linux: a sparse checkout (scripts/, the directories the
 # series touches) that borrows the base's objects.  build/src/linux is only
-# read, once, for the commit its branch "series" points at then; its branches
-# and the user's tree are never written to.
+# read; its branches and the user's tree are never written to.
 #
-# There the patches go on b4's prep branch (configs/posting.conf), each with a
-# "Cc:" trailer per address that get_maintainer.pl gives for that patch alone:
-# b4 0.12 sends every mail to the cover letter's To/Cc, and a patch also to the
-# people named in its own trailers.  A patch you did not author also gets your
-# Signed-off-by (you pass it on).  Then:
+# There each topic is b4's prep branch "<branch>-NAME" (configs/posting.conf),
+# each patch with a "Cc:" trailer per address that get_maintainer.pl gives for
+# that patch alone (b4 0.12 sends every mail to the cover letter's To/Cc, and
+# a patch also to the people named in its own trailers), and with the notes
+# of its patch file (the text between "---" and the diffstat) below a "---"
+# of its message, where 'git am' drops them again.  Then:
 #   b4 prep -e <base commit>   the first time; later runs keep b4's cover
 #                              commit (same change-id, revision, history)
-#   b4 prep --force-revision V if V= differs from b4's revision
-#   b4 prep --compare-to TAG   range-diff against version V-1, if recorded
-#   b4 prep --edit-cover       docs/cover-letter.md, placeholders filled in
-#   b4 prep --auto-to-cc       the To/Cc of every mail (configs/posting.conf)
-#   b4 send --dry-run --no-sign -o build/posting
-# Each version is kept as the tag posting/<branch>-vN there (the patches as
-# mailed, for --compare-to) and its mails in build/posting-work/vN/.  A real
-# 'b4 send' from that branch tags sent/<branch>-vN, which is preferred.
+#   b4 prep --set-prefixes     RFC for an RFC topic, none otherwise
+#   b4 prep --force-revision V if V differs from b4's revision
+#   b4 prep --edit-cover       the cover letter, placeholders filled in
+#   b4 prep --auto-to-cc       the To/Cc of every mail
+#   b4 send --dry-run --no-sign -o build/posting/NAME
+# The cover letter's range-diff is against version V-1 of the topic: the
+# posting/<branch>-NAME-v(V-1) tag of an earlier run (or b4's sent/ tag), else
+# that version's patches from this repository's history (configs/posting.conf
+# "previous", recorded by make topics).
 #
-# The identity is the project's git identity (git config user.name/email).
-# The user's global git config is not read by b4 here: the mails depend only
-# on the repository.  scripts/posting-check.sh checks the mails.
+# Identity: by default the mails come from the project's git identity (git
+# config user.name/email of this repository), the author of every patch.
+# POST_AS="Name <address>" (or POST_AS=me: your global git identity) posts
+# the patches as that person's own: From:, author and Signed-off-by: are the
+# sender's, the project's Signed-off-by: is dropped, and a line below "---"
+# says where the patch comes from.  The README says when to use which.
 #
-# Environment: V (revision; default b4's, 1 at first), BUILD_DIR,
-#              POSTING_CONF (another configs/posting.conf)
-# Output: build/posting/*.eml, build/posting-work/{linux,vN,posting.env}
-# Needs: make base apply
+# Environment: TOPIC (a name or a comma-separated list; default every topic),
+#              V (revision; default configs/posting.conf "revision"),
+#              POST_AS, BUILD_DIR, POSTING_CONF
+# Output: build/posting/<topic>/*.eml, build/posting-work/{linux,<topic>/vN,
+#         <topic>.env}
+# Needs: make base apply topics (and make report, for the test results)
 
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 parse_help "$@"
-need_tool git b4 perl flock
+need_tool git b4 perl flock python3
 
 stage posting
 load_base
@@ -47,36 +60,73 @@ fi
 # shellcheck source=configs/base.conf
 . "$CONFIG_DIR/base.conf"
 posting_lock
+require_series
+load_topics
+select_topics
+topics=("${SELECTED_TOPICS[@]}")
 
 # Read the series once: another process may rebuild the branch meanwhile.
-series_commit=$(sgit rev-parse -q --verify 'refs/heads/series^{commit}') ||
-	die "no applied series yet: run 'make apply' (scripts/apply.sh) first"
-name=$(git -C "$TOP" config --get user.name || true)
-email=$(git -C "$TOP" config --get user.email || true)
-if [ -z "$name" ] || [ -z "$email" ]; then
-	# what git itself would use (apply.sh's git am did)
-	ident=$(git -C "$TOP" var GIT_COMMITTER_IDENT 2>/dev/null) ||
-		die "no git identity: set user.name and user.email (git config, in $TOP or globally)"
-	name=${ident%% <*} email=${ident#*<} email=${email%%>*}
-	warn "user.name/user.email are not set: the mails come from git's guess, $name <$email>"
+series_commit=$(sgit rev-parse -q --verify 'refs/heads/series^{commit}')
+[ "$(cat "$RESULTS_DIR/topics/series.head" 2>/dev/null || true)" = "$series_commit" ] ||
+	die "the topic trees are not of the current series ${series_commit:0:12}: run 'make topics' (scripts/topics.sh) first"
+for t in "${topics[@]}"; do
+	sgit rev-parse -q --verify "$(topic_ref "$t")" >/dev/null ||
+		die "no tree of topic $t yet: run 'make topics' (scripts/topics.sh) first"
+done
+
+# --- identities: the project's (this repository's git config), the sender's
+project_ident() {
+	local name email ident
+	name=$(git -C "$TOP" config --get user.name || true)
+	email=$(git -C "$TOP" config --get user.email || true)
+	if [ -z "$name" ] || [ -z "$email" ]; then
+		# what git itself would use (apply.sh's git am did)
+		ident=$(git -C "$TOP" var GIT_COMMITTER_IDENT 2>/dev/null) ||
+			die "no git identity: set user.name and user.email (git config, in $TOP or globally)"
+		name=${ident%% <*} email=${ident#*<} email=${email%%>*}
+		warn "user.name/user.email are not set: the mails come from git's guess, $name <$email>"
+	fi
+	printf '%s\t%s\n' "$name" "$email"
+}
+IFS=$'\t' read -r proj_name proj_email < <(project_ident)
+case "${POST_AS:-}" in
+'')
+	name=$proj_name email=$proj_email
+	;;
+me)
+	name=$(git config --global --get user.name || true)
+	email=$(git config --global --get user.email || true)
+	if [ -z "$name" ] || [ -z "$email" ]; then
+		die "POST_AS=me: your global git identity is not set (git config --global user.name / user.email)"
+	fi
+	;;
+*)
+	[[ "$POST_AS" =~ ^([^<>]*[^<>[:space:]])[[:space:]]*\<([^<>@[:space:]]+@[^<>@[:space:]]+)\>$ ]] ||
+		die "POST_AS='$POST_AS' is not 'Full Name <address>' (or 'me')"
+	name=${BASH_REMATCH[1]} email=${BASH_REMATCH[2]}
+	;;
+esac
+adopt=0
+if [ "${email,,}" != "${proj_email,,}" ]; then
+	adopt=1
+	log "POST_AS: the patches are posted as $name <$email>'s own (author, From:, Signed-off-by:)"
 fi
+
 branch=$(posting_conf branch | head -n 1)
 [ -n "$branch" ] || die "$POSTING_CONF: no 'branch'"
-series_to=$(posting_conf to | paste -sd, - | sed 's/,/, /g')
-series_cc=$(posting_conf cc | paste -sd, - | sed 's/,/, /g')
+default_rev=$(posting_conf revision | head -n 1)
 read -ra gm_flags <<<"$(posting_conf get-maintainer | head -n 1)"
-template=$TOP/docs/cover-letter.md
-[ -f "$template" ] || die "no cover letter template $template"
 
 repo=$POSTING_WORK/linux
 b4log=$POSTING_WORK/b4.log
 cover_file=$POSTING_WORK/cover.txt
-mkdir -p "$POSTING_WORK"
+mkdir -p "$POSTING_WORK" "$POSTING_DIR"
 : >"$b4log"
 
 # git and b4 in our repository, blind to the user's global and system config
 # (a global tag.gpgSign or sendemail.* must not change what is produced).
 wgit() { GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null git -C "$repo" "$@"; }
+# b4run ARGS: b4 in our repository, with the current topic's To/Cc
 b4run() {
 	local cfg=(
 		"sendemail.smtpserver=/bin/false"
@@ -95,19 +145,20 @@ b4run() {
 	(cd "$repo" && env GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null \
 		GIT_CONFIG_COUNT="${#cfg[@]}" "${envs[@]}" b4 "$@")
 }
-# b4 ARGS: b4 with its messages in the log; on failure show them.
+# b4do ARGS: b4 with its messages in the log; on failure show them.
 b4do() {
 	b4run "$@" >>"$b4log" 2>&1 && return 0
 	tail -n 20 "$b4log" >&2
 	die "'b4 $*' failed (log: $b4log)"
 }
 
-# --- our repository: objects from the base's origin, the series fetched in
+# --- our repository: objects from the base's origin, the topics fetched in
 origin_git=$(git -C "$BASE_ORIGIN" rev-parse --path-format=absolute --git-common-dir) ||
 	die "cannot read the base's origin $BASE_ORIGIN"
 if [ -d "$repo/.git" ] && [ "$(wgit config --get mmseries.origin || true)" != "$BASE_ORIGIN" ]; then
 	log "build/posting-work came from another base: starting afresh (earlier versions are dropped)"
-	rm -rf "$repo" "$POSTING_WORK"/v[0-9]*
+	rm -rf "$repo"
+	for t in "${TOPICS[@]}"; do rm -rf "${POSTING_WORK:?}/$t"; done
 fi
 if [ ! -d "$repo/.git" ]; then
 	GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null git init -q "$repo"
@@ -122,15 +173,9 @@ wgit am --abort >/dev/null 2>&1 || true
 wgit cherry-pick --abort >/dev/null 2>&1 || true
 wgit cat-file -e "$BASE_COMMIT^{commit}" 2>/dev/null || die "base commit $BASE_COMMIT is not in $BASE_ORIGIN"
 wgit update-ref refs/posting/base "$BASE_COMMIT"
-wgit fetch -q --no-tags --no-write-fetch-head "$SRC_DIR" "$series_commit" ||
-	die "could not fetch $series_commit from $SRC_DIR"
-wgit update-ref refs/posting/series "$series_commit"
-wgit merge-base --is-ancestor "$BASE_COMMIT" "$series_commit" ||
-	die "series $series_commit is not on the base $BASE_COMMIT: run 'make apply' again"
-[ -z "$(wgit rev-list --merges "$BASE_COMMIT..$series_commit")" ] || die "the series has merge commits"
-mapfile -t commits < <(wgit rev-list --reverse "$BASE_COMMIT..$series_commit")
-n=${#commits[@]}
-[ "$n" -gt 0 ] || die "the series is empty: nothing to post"
+wgit fetch -q --no-tags --no-write-fetch-head "$SRC_DIR" "+$series_commit:refs/posting/series" \
+	'+refs/topics/*:refs/topics/*' '+refs/topics-prev/*:refs/topics-prev/*' ||
+	die "could not fetch the series and the topics from $SRC_DIR"
 mapfile -t files < <(wgit diff --name-only "$BASE_COMMIT" "$series_commit")
 
 # Sparse checkout: scripts/, the directories the series touches, the top-level
@@ -147,126 +192,49 @@ mapfile -t cones < <(printf '%s\n' "${cones[@]}" | sort -u)
 wgit sparse-checkout set --cone "${cones[@]}"
 wgit checkout -q --force --detach "$series_commit"
 wgit clean -q -f -d -x
-
-# --- per patch: recipients from get_maintainer.pl, trailers, author
 [ -f "$repo/scripts/get_maintainer.pl" ] || die "the base has no scripts/get_maintainer.pl"
+
 # addr_of "Name <addr>": the address, lower case
 addr_of() {
 	local a
 	a=$(sed -n 's/.*<\([^>]*\)>.*/\1/p; /</!p' <<<"$1" | head -n 1)
 	echo "${a,,}"
 }
-global=" $(printf '%s\n' "$series_to" "$series_cc" | tr ',' '\n' | while read -r a; do
-	[ -z "$a" ] || addr_of "$a"
-done | paste -sd' ' -) "
-msgs=() anames=() aemails=() adates=() signed_for=0 total_cc=0
-for i in "${!commits[@]}"; do
-	c=${commits[$i]}
-	msg=$(wgit log -1 --format=%B "$c")
-	IFS=$'\t' read -r an ae ad < <(wgit log -1 --date=raw --format=$'%an\t%ae\t%ad' "$c")
-	recips=$(wgit format-patch -1 --stdout "$c" | (cd "$repo" && perl scripts/get_maintainer.pl "${gm_flags[@]}")) ||
-		die "get_maintainer.pl failed on patch $((i + 1)) ($(wgit log -1 --format=%s "$c"))"
-	add=()
-	while read -r r; do
-		[ -n "$r" ] || continue
-		a=$(addr_of "$r")
-		case "$global" in *" $a "*) continue ;; esac
-		# already named in a trailer of the patch
-		grep -iE '^[A-Za-z-]+: ' <<<"$msg" | grep -qiF "$a" && continue
-		[ "$a" != "${email,,}" ] || continue
-		add+=("Cc: $r")
-	done <<<"$recips"
-	total_cc=$((total_cc + ${#add[@]}))
-	if ! grep -i '^Signed-off-by:' <<<"$msg" | grep -qiF "<$email>"; then
-		add+=("Signed-off-by: $name <$email>")
-		signed_for=$((signed_for + 1))
-	fi
-	if [ "${#add[@]}" -gt 0 ]; then
-		# keep one trailer block: a blank line only if the message ends in prose
-		tail -n 1 <<<"$msg" | grep -qE '^[A-Za-z0-9-]+: ' || msg+=$'\n'
-		msg+=$'\n'$(printf '%s\n' "${add[@]}")
-	fi
-	msgs+=("$msg") anames+=("$an") aemails+=("$ae") adates+=("$ad")
-done
-[ "$signed_for" -eq 0 ] ||
-	warn "$signed_for patches get your Signed-off-by ($name <$email>): you pass on patches you did not sign off"
-log "$n patches, $total_cc per-patch Cc: trailers from get_maintainer.pl"
-
-# build_chain PARENT: the patches with their new messages on PARENT; prints the tip
-build_chain() {
-	local parent=$1 i
-	for i in "${!commits[@]}"; do
-		parent=$(printf '%s\n' "${msgs[$i]}" |
-			GIT_AUTHOR_NAME=${anames[$i]} GIT_AUTHOR_EMAIL=${aemails[$i]} GIT_AUTHOR_DATE="@${adates[$i]}" \
-				wgit commit-tree "${commits[$i]}^{tree}" -p "$parent")
-	done
-	echo "$parent"
+# patch_notes FILE: the notes of a git format-patch file, the text between
+# its first "---" line and the diffstat (or the diff), without blank edges
+patch_notes() {
+	awk '
+		!sep && /^---$/ { sep = 1; next }
+		!sep { next }
+		/^ .* \| +[0-9]+ ?[-+]*$/ || /^ .* \| +Bin / || /^ [0-9]+ files? changed/ || /^diff --git / { exit }
+		{ print }' "$1" | sed -e '/./,$!d' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
 }
-plain_tip=$(build_chain "$BASE_COMMIT")
 
-# --- b4's prep branch: its cover commit carried over, or a first enrollment
-marker='--- b4-submit-tracking ---'
-old_cover=''
-if wgit rev-parse -q --verify "refs/heads/$branch" >/dev/null; then
-	old_cover=$(wgit log -1 -F --grep="$marker" --format=%H "refs/heads/$branch")
-fi
-if [ -n "$old_cover" ]; then
-	cover_commit=$(wgit log -1 --format=%B "$old_cover" | wgit commit-tree "$BASE_COMMIT^{tree}" -p "$BASE_COMMIT")
-	wgit checkout -q --force -B "$branch" "$(build_chain "$cover_commit")"
-	log "b4 branch $branch: cover commit kept, patches replaced"
-else
-	wgit checkout -q --force -B "$branch" "$plain_tip"
-	b4do prep -e "$BASE_COMMIT"
-	log "b4 branch $branch: enrolled on $BASE_COMMIT"
-fi
-
-info=$(b4run prep --show-info 2>>"$b4log") || die "'b4 prep --show-info' failed (log: $b4log)"
-cur_rev=$(sed -n 's/^revision: //p' <<<"$info")
-change_id=$(sed -n 's/^change-id: //p' <<<"$info")
-rev=${V:-$cur_rev}
-[[ "$rev" =~ ^[1-9][0-9]*$ ]] || die "V=$rev is not a revision number (1, 2, ...)"
-[ "$rev" = "$cur_rev" ] || b4do prep --force-revision "$rev"
-
-# --- the previous version, if one is recorded: range-diff and changelog
-prev_tag='' range_diff='' prev_link=''
-if [ "$rev" -gt 1 ]; then
-	for t in "sent/$branch-v$((rev - 1))" "posting/$branch-v$((rev - 1))"; do
-		if wgit rev-parse -q --verify "refs/tags/$t" >/dev/null; then
-			prev_tag=$t
-			break
-		fi
-	done
-	if [ -n "$prev_tag" ]; then
-		range_diff=$(b4run prep --compare-to "$prev_tag" 2>>"$b4log") ||
-			die "'b4 prep --compare-to $prev_tag' failed (log: $b4log)"
-	fi
-	prev_link=$(b4run prep --show-revision 2>&1 | sed -n "s/^ *v$((rev - 1)): //p" | tail -n 1)
-fi
-
-# --- the cover letter: docs/cover-letter.md with its blocks and placeholders
+# --- the cover letter: docs/cover-letters/<topic>.md, placeholders filled in
 patch_list() {
 	local k=0 s
 	while read -r s; do
 		k=$((k + 1))
 		printf '  %d/%d %s\n' "$k" "$n" "$s"
-	done < <(wgit log --reverse --format=%s "$BASE_COMMIT..$series_commit")
+	done < <(wgit log --reverse --format=%s "$BASE_COMMIT..$tip")
 }
-# the Testing section: build/results/testing.txt, written by scripts/report.sh
-# (make report) for the series head in testing.head
+# the Testing section: build/results/testing-<topic>.txt, written by
+# scripts/report.sh (make report) for the series head in testing.head
 testing() {
-	local txt=$RESULTS_DIR/testing.txt head
+	local txt=$RESULTS_DIR/testing-$topic.txt head
 	if [ ! -f "$txt" ]; then
 		echo "The build and boot matrix was not run for this posting, nor the"
-		echo "static checks or the proof (make check writes build/results/testing.txt)."
+		echo "static checks or the proof (make check writes build/results/testing-*.txt)."
 		return
 	fi
 	cat "$txt"
 	head=$(cat "$RESULTS_DIR/testing.head" 2>/dev/null || true)
 	if [ "$head" != "$series_commit" ]; then
-		warn "build/results/testing.txt is for series ${head:0:12}, not ${series_commit:0:12}: the cover says so"
+		warn "build/results/testing-$topic.txt is for series ${head:0:12}, not ${series_commit:0:12}: the cover says so"
 		echo
-		echo "Those results are for ${head:0:12}, not for the series posted"
-		echo "here (${series_commit:0:12}); the two differ."
+		echo "Those results are for the whole series at ${head:0:12}, not"
+		echo "for the series this topic was taken from (${series_commit:0:12});"
+		echo "the two differ."
 	fi
 }
 base_text() {
@@ -274,37 +242,37 @@ base_text() {
 	debian)
 		# (no line may start with "Word: ": b4 would take it for a trailer)
 		if [ "${BASE_FALLBACK:-0}" != 0 ]; then
-			echo "The series is based on $BASE_DESC;"
+			echo "The patches are based on $BASE_DESC;"
 			echo "the pinned $BASE_PKG $BASE_PKG_VERSION was not available."
 		else
-			echo "The series is based on Linux $BASE_RELEASE, from Debian's"
+			echo "The patches are based on Linux $BASE_RELEASE, from Debian's"
 			echo "$BASE_PKG $BASE_PKG_VERSION."
 		fi
 		echo "The base-commit below is not a mainline commit: it is that source"
-		echo "tree committed as a single, reproducible commit.  The series was"
+		echo "tree committed as a single, reproducible commit.  The patches were"
 		echo "checked to apply on it with git am.  Debian's patches on top of the"
-		echo "release do not touch the files the series changes."
+		echo "release do not touch the files they change."
 		;;
 	*)
-		echo "The series is based on $(git -C "$BASE_ORIGIN" describe --tags --always "$BASE_COMMIT" 2>/dev/null ||
+		echo "The patches are based on $(git -C "$BASE_ORIGIN" describe --tags --always "$BASE_COMMIT" 2>/dev/null ||
 			echo "$BASE_COMMIT"),"
-		echo "the base-commit below, and was checked to apply there with git am."
+		echo "the base-commit below, and were checked to apply there with git am."
 		;;
 	esac
 }
 changes() {
 	[ "$rev" -gt 1 ] || return 0
-	local notes=$TOP/docs/changes-v$rev.md line
+	local notes=$TOP/docs/changes-v$rev-$topic.md
 	echo "---"
 	echo "Changes in v$rev:"
 	[ ! -f "$notes" ] || grep -v '^#' "$notes" || true
-	if [ -z "$prev_tag" ]; then
+	if [ -z "$range_diff" ]; then
 		echo "- v$((rev - 1)) is not recorded in this build directory: no range-diff."
 		return
 	fi
 	# the range-diff's pair lines: "1:  abc = 1:  def subject", "-:  ------- > 4:  abc ...";
 	# a patch rewritten beyond recognition is "dropped" and "new" with one subject
-	local kind same=0
+	local kind line same=0
 	local -A dropped=() added=()
 	while IFS=$'\t' read -r kind line; do
 		case "$kind" in
@@ -321,107 +289,207 @@ changes() {
 		esac
 	done < <(sed -nE 's/^ *[0-9-]+: +[0-9a-f-]+ ([<>=!]) +[0-9-]+: +[0-9a-f-]+ (.*)$/\1\t\2/p' <<<"$range_diff")
 	echo "- unchanged: $same of $n patches"
-	[ -z "$prev_link" ] || echo "- Link to v$((rev - 1)): $prev_link"
 	echo
-	echo "Range-diff against v$((rev - 1)):"
+	echo "Range-diff against v$((rev - 1)) ($prev_desc):"
 	printf '%s\n' "$range_diff"
 }
-# in_series GLOB...: does the series change a file that matches a GLOB?
-in_series() {
-	local g f
-	for g in "$@"; do
-		for f in "${files[@]}"; do
-			# shellcheck disable=SC2053
-			[[ "$f" == $g ]] && return 0
-		done
-	done
-	return 1
-}
-# Blocks: "#@if GLOB..." "#@elif GLOB..." "#@else" "#@end" (not nested): the
-# first branch whose GLOBs match a file of the series is kept.  Other lines
-# starting with "#" are comments.
 render_cover() {
-	local line keep=1 done=0 inblock=0
+	local line
 	while IFS= read -r line || [ -n "$line" ]; do
 		case "$line" in
-		'#@if '* | '#@elif '*)
-			if [ "${line%% *}" = '#@if' ]; then
-				[ "$inblock" = 0 ] || die "$template: nested #@if"
-				inblock=1 done=0
-			fi
-			[ "$inblock" = 1 ] || die "$template: #@elif outside #@if"
-			keep=0
-			if [ "$done" = 0 ]; then
-				read -ra globs <<<"${line#* }"
-				if in_series "${globs[@]}"; then keep=1 done=1; fi
-			fi
-			;;
-		'#@else')
-			[ "$inblock" = 1 ] || die "$template: #@else outside #@if"
-			keep=$((1 - done)) done=1
-			;;
-		'#@end')
-			[ "$inblock" = 1 ] || die "$template: #@end outside #@if"
-			inblock=0 keep=1
-			;;
 		'#'*) ;;
-		*)
-			[ "$keep" = 1 ] || continue
-			case "$line" in
-			@PATCHES@) patch_list ;;
-			@TESTING@) testing ;;
-			@BASE@) base_text ;;
-			@CHANGES@) changes ;;
-			*) printf '%s\n' "$line" ;;
-			esac
-			;;
+		@PATCHES@) patch_list ;;
+		@TESTING@) testing ;;
+		@BASE@) base_text ;;
+		@CHANGES@) changes ;;
+		*) printf '%s\n' "$line" ;;
 		esac
 	done <"$template"
-	[ "$inblock" = 0 ] || die "$template: #@if without #@end"
 }
-render_cover | cat -s | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$cover_file"
-cover_subject=$(head -n 1 "$cover_file")
-if [ -z "$cover_subject" ] || [ -n "$(sed -n 2p "$cover_file")" ]; then
-	die "$template: the first line must be the subject, then a blank line"
-fi
-! grep -q EDITME "$cover_file" || die "$template: EDITME left in the cover letter"
 
-b4do prep --edit-cover
-b4do prep --auto-to-cc
+# post_topic NAME: the topic's mails into build/posting/NAME
+post_topic() {
+	topic=$1
+	local tb=$branch-$topic dir=$POSTING_DIR/$topic prefix
+	local -a commits msgs anames aemails adates patchfiles
+	template=$(topic_conf "$topic" cover | head -n 1)
+	[[ "$template" == /* ]] || template=$TOP/$template
+	[ -f "$template" ] || die "configs/topics/$topic.conf: no cover letter $template"
+	series_to=$(topic_conf "$topic" to | paste -sd, - | sed 's/,/, /g')
+	series_cc=$(topic_conf "$topic" cc | paste -sd, - | sed 's/,/, /g')
+	prefix=$(topic_conf "$topic" subject-prefix | head -n 1)
+	tip=$(wgit rev-parse "$(topic_ref "$topic")")
+	mapfile -t commits < <(wgit rev-list --reverse "$BASE_COMMIT..$tip")
+	mapfile -t patchfiles < <(topic_patches "$topic")
+	n=${#commits[@]}
+	[ "$n" -eq "${#patchfiles[@]}" ] ||
+		die "topic $topic: refs/topics/$topic has $n commits, the series ${#patchfiles[@]} patches: run 'make topics'"
 
-# --- the mails
-rm -rf "$POSTING_DIR.new"
-b4do send --dry-run --no-sign -o "$POSTING_DIR.new"
-mails=$(find "$POSTING_DIR.new" -maxdepth 1 -name '*.eml' | wc -l)
-want=$((n == 1 ? 1 : n + 1))
-[ "$mails" -eq "$want" ] || die "b4 wrote $mails mails, expected $want (log: $b4log)"
-rm -rf "$POSTING_DIR"
-mv "$POSTING_DIR.new" "$POSTING_DIR"
-rm -rf "$POSTING_WORK/v$rev"
-cp -r "$POSTING_DIR" "$POSTING_WORK/v$rev"
-
-# this version, for the range-diff of the next (b4's tag format: the cover
-# letter with base-commit: and change-id: lines, on the patches as mailed)
-{
-	cat "$cover_file"
-	printf '\n---\nbase-commit: %s\nchange-id: %s\n' "$BASE_COMMIT" "$change_id"
-} | wgit tag -f -a -F - "posting/$branch-v$rev" "$plain_tip" >/dev/null
-{
-	printf 'POSTED_SERIES=%q\n' "$series_commit"
-	printf 'POSTED_BASE=%q\n' "$BASE_COMMIT"
-	printf 'POSTED_TIP=%q\n' "$plain_tip"
-	printf 'POSTED_REVISION=%q\n' "$rev"
-	printf 'POSTED_BRANCH=%q\n' "$branch"
-	printf 'POSTED_CHANGE_ID=%q\n' "$change_id"
-	printf 'POSTED_PATCHES=%q\n' "$n"
-} >"$POSTING_WORK/posting.env"
-
-for f in "$POSTING_DIR"/*.eml; do
-	log "$(basename "$f")"
-	for h in Subject To Cc; do
-		v=$(mail_header "$h" "$f")
-		[ -z "$v" ] || log "    $v"
+	# per patch: recipients from get_maintainer.pl, trailers, author, notes
+	local global i c msg an ae ad recips add r a notes total_cc=0 signed_for=0
+	global=" $(printf '%s\n' "$series_to" "$series_cc" | tr ',' '\n' | while read -r a; do
+		[ -z "$a" ] || addr_of "$a"
+	done | paste -sd' ' -) "
+	msgs=() anames=() aemails=() adates=()
+	for i in "${!commits[@]}"; do
+		c=${commits[$i]}
+		msg=$(wgit log -1 --format=%B "$c")
+		IFS=$'\t' read -r an ae ad < <(wgit log -1 --date=raw --format=$'%an\t%ae\t%ad' "$c")
+		recips=$(wgit format-patch -1 --stdout "$c" | (cd "$repo" && perl scripts/get_maintainer.pl "${gm_flags[@]}" 2>>"$b4log")) ||
+			die "get_maintainer.pl failed on $(basename "${patchfiles[$i]}")"
+		if [ "$adopt" = 1 ] && [ "${ae,,}" = "${proj_email,,}" ]; then
+			# the sender's own patch: the project's sign-off goes, the sender's comes
+			msg=$(grep -viF "Signed-off-by: $proj_name <$proj_email>" <<<"$msg")
+			an=$name ae=$email
+		fi
+		add=()
+		while read -r r; do
+			[ -n "$r" ] || continue
+			a=$(addr_of "$r")
+			case "$global" in *" $a "*) continue ;; esac
+			# already named in a trailer of the patch
+			grep -iE '^[A-Za-z-]+: ' <<<"$msg" | grep -qiF "$a" && continue
+			[ "$a" != "${email,,}" ] || continue
+			add+=("Cc: $r")
+		done <<<"$recips"
+		total_cc=$((total_cc + ${#add[@]}))
+		if ! grep -i '^Signed-off-by:' <<<"$msg" | grep -qiF "<$email>"; then
+			add+=("Signed-off-by: $name <$email>")
+			[ "$adopt" = 1 ] || signed_for=$((signed_for + 1))
+		fi
+		if [ "${#add[@]}" -gt 0 ]; then
+			# keep one trailer block: a blank line only if the message ends in prose
+			tail -n 1 <<<"$msg" | grep -qE '^[A-Za-z0-9-]+: ' || msg+=$'\n'
+			msg+=$'\n'$(printf '%s\n' "${add[@]}")
+		fi
+		notes=$(patch_notes "${patchfiles[$i]}")
+		if [ "$adopt" = 1 ]; then
+			notes+="${notes:+$'\n\n'}This patch was written and tested in the mm-series project, as"
+			notes+=$'\n'"$proj_name; $name adopted it and posts it as their own."
+		fi
+		[ -z "$notes" ] || msg+=$'\n---\n'"$notes"
+		msgs+=("$msg") anames+=("$an") aemails+=("$ae") adates+=("$ad")
 	done
+	[ "$signed_for" -eq 0 ] ||
+		warn "topic $topic: $signed_for patches get your Signed-off-by ($name <$email>): you pass on patches you did not sign off"
+
+	# build_chain PARENT: the patches with their new messages on PARENT; prints the tip
+	build_chain() {
+		local parent=$1 j
+		for j in "${!commits[@]}"; do
+			parent=$(printf '%s\n' "${msgs[$j]}" |
+				GIT_AUTHOR_NAME=${anames[$j]} GIT_AUTHOR_EMAIL=${aemails[$j]} GIT_AUTHOR_DATE="@${adates[$j]}" \
+					wgit commit-tree "${commits[$j]}^{tree}" -p "$parent")
+		done
+		echo "$parent"
+	}
+	local plain_tip marker='--- b4-submit-tracking ---' old_cover='' cover_commit
+	plain_tip=$(build_chain "$BASE_COMMIT")
+
+	# b4's prep branch: its cover commit carried over, or a first enrollment
+	if wgit rev-parse -q --verify "refs/heads/$tb" >/dev/null; then
+		old_cover=$(wgit log -1 -F --grep="$marker" --format=%H "refs/heads/$tb")
+	fi
+	if [ -n "$old_cover" ]; then
+		cover_commit=$(wgit log -1 --format=%B "$old_cover" | wgit commit-tree "$BASE_COMMIT^{tree}" -p "$BASE_COMMIT")
+		wgit checkout -q --force -B "$tb" "$(build_chain "$cover_commit")"
+	else
+		wgit checkout -q --force -B "$tb" "$plain_tip"
+		b4do prep -e "$BASE_COMMIT"
+		log "topic $topic: b4 branch $tb enrolled on ${BASE_COMMIT:0:12}"
+	fi
+	if [ "$prefix" = 'PATCH RFC' ]; then
+		b4do prep --set-prefixes RFC
+	else
+		b4do prep --set-prefixes ''
+	fi
+
+	local info cur_rev change_id
+	info=$(b4run prep --show-info 2>>"$b4log") || die "'b4 prep --show-info' failed (log: $b4log)"
+	cur_rev=$(sed -n 's/^revision: //p' <<<"$info")
+	change_id=$(sed -n 's/^change-id: //p' <<<"$info")
+	rev=${V:-${default_rev:-$cur_rev}}
+	[[ "$rev" =~ ^[1-9][0-9]*$ ]] || die "V=$rev is not a revision number (1, 2, ...)"
+	[ "$rev" = "$cur_rev" ] || b4do prep --force-revision "$rev"
+
+	# the previous version: a tag of an earlier run, or the recorded history
+	local t prev_from='' prev_to=''
+	range_diff='' prev_desc=''
+	if [ "$rev" -gt 1 ]; then
+		for t in "sent/$tb-v$((rev - 1))" "posting/$tb-v$((rev - 1))"; do
+			wgit rev-parse -q --verify "refs/tags/$t" >/dev/null || continue
+			prev_to=$(wgit rev-parse "$t^{commit}")
+			prev_from=$(wgit tag -l --format='%(contents)' "$t" | sed -n 's/^base-commit: //p' | head -n 1)
+			prev_desc="posted from this build directory, tag $t"
+			break
+		done
+		if [ -z "$prev_to" ] && wgit rev-parse -q --verify "refs/topics-prev/v$((rev - 1))/$topic-to" >/dev/null; then
+			prev_from=$(wgit rev-parse "refs/topics-prev/v$((rev - 1))/$topic-from")
+			prev_to=$(wgit rev-parse "refs/topics-prev/v$((rev - 1))/$topic-to")
+			prev_desc="patches $(topic_conf "$topic" previous-patches | awk -v v=$((rev - 1)) '$1 == v { $1 = ""; sub(/^ /, ""); gsub(/ /, ", "); print }') of v$((rev - 1))"
+		fi
+		if [ -n "$prev_to" ]; then
+			range_diff=$(wgit range-diff --no-color "${prev_from:-$BASE_COMMIT}..$prev_to" "$BASE_COMMIT..$plain_tip") ||
+				die "topic $topic: git range-diff against v$((rev - 1)) failed"
+		fi
+	fi
+
+	render_cover | sed -e "/./,\$!d" | cat -s | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$cover_file"
+	local cover_subject mails want
+	cover_subject=$(head -n 1 "$cover_file")
+	if [ -z "$cover_subject" ] || [ -n "$(sed -n 2p "$cover_file")" ]; then
+		die "$template: the first line must be the subject, then a blank line"
+	fi
+	! grep -q EDITME "$cover_file" || die "$template: EDITME left in the cover letter"
+	b4do prep --edit-cover
+	b4do prep --auto-to-cc
+
+	# the mails
+	rm -rf "$dir.new"
+	b4do send --dry-run --no-sign -o "$dir.new"
+	mails=$(find "$dir.new" -maxdepth 1 -name '*.eml' | wc -l)
+	want=$((n == 1 ? 1 : n + 1))
+	[ "$mails" -eq "$want" ] || die "topic $topic: b4 wrote $mails mails, expected $want (log: $b4log)"
+	rm -rf "$dir"
+	mv "$dir.new" "$dir"
+	rm -rf "${POSTING_WORK:?}/$topic/v$rev"
+	mkdir -p "$POSTING_WORK/$topic"
+	cp -r "$dir" "$POSTING_WORK/$topic/v$rev"
+
+	# this version, for the range-diff of the next (b4's tag format: the cover
+	# letter with base-commit: and change-id: lines, on the patches as mailed)
+	{
+		cat "$cover_file"
+		printf '\n---\nbase-commit: %s\nchange-id: %s\n' "$BASE_COMMIT" "$change_id"
+	} | wgit tag -f -a -F - "posting/$tb-v$rev" "$plain_tip" >/dev/null
+	{
+		printf 'POSTED_TOPIC=%q\n' "$topic"
+		printf 'POSTED_SERIES=%q\n' "$series_commit"
+		printf 'POSTED_TOPIC_TREE=%q\n' "$(wgit rev-parse "$tip^{tree}")"
+		printf 'POSTED_BASE=%q\n' "$BASE_COMMIT"
+		printf 'POSTED_TIP=%q\n' "$plain_tip"
+		printf 'POSTED_REVISION=%q\n' "$rev"
+		printf 'POSTED_BRANCH=%q\n' "$tb"
+		printf 'POSTED_CHANGE_ID=%q\n' "$change_id"
+		printf 'POSTED_PATCHES=%q\n' "$n"
+		printf 'POSTED_PREFIX=%q\n' "$prefix"
+		printf 'POSTED_FROM=%q\n' "$name <$email>"
+	} >"$POSTING_WORK/$topic.env"
+
+	log "topic $topic: [$prefix v$rev] $n patches, $total_cc per-patch Cc: trailers, to: $series_to${prev_desc:+; range-diff against v$((rev - 1)): $prev_desc}"
+	local f h v
+	for f in "$dir"/*.eml; do
+		log "  $(basename "$f")"
+		for h in Subject To Cc; do
+			v=$(mail_header "$h" "$f")
+			[ -z "$v" ] || log "      $v"
+		done
+	done
+}
+
+# mails of the old one-series layout (build/posting/*.eml) would be mistaken for a topic's
+rm -f "$POSTING_DIR"/*.eml
+for topic in "${topics[@]}"; do
+	post_topic "$topic"
 done
-log "v$rev of $n patches (series ${series_commit:0:12} on ${BASE_COMMIT:0:12}), change-id $change_id"
-log "mails: $POSTING_DIR/ ; b4 branch '$branch' in $repo${prev_tag:+ ; range-diff against $prev_tag}"
+log "${#topics[@]} topics (series ${series_commit:0:12} on ${BASE_COMMIT:0:12}): $POSTING_DIR/{$(printf '%s\n' "${topics[@]}" | paste -sd, -)}"

@@ -8,8 +8,8 @@
 # Writes build/results/report.md and report.html (one offline page, plots
 # inline): tool versions, that summary, the static checks' new findings per
 # arch, the proof table (make proof), the benchmarks (make bench) with plots
-# (gnuplot), and build/results/testing.txt, the "Testing" section that
-# make posting puts into the cover letter.  Parts whose stage has not run
+# (gnuplot), and build/results/testing-<topic>.txt, the "Testing" section
+# that make posting puts into each topic's cover letter.  Parts whose stage has not run
 # say so.  Exits non-zero if the latest run of any stage, or any guest run,
 # failed.
 
@@ -166,15 +166,39 @@ nodm_plot() {
 	echo
 	echo "Total of the latest runs: $(awk '{ s += $NF } END { print s + 0 }' "$plots/stages.dat") s."
 } >"$report"
-# --- testing.txt: the cover letter's Testing section (plain text)
+# --- testing-<topic>.txt: each topic's cover letter's Testing section
+# (plain text): the topic alone (make topics), the static checks, the matrix
+# of the whole series, the topic's own proof rows and benchmarks.
+# testing_text TOPIC
 testing_text() {
-	local s r out='' table stale
+	local topic=$1 s r out='' table stale line nums=() p
+	if [ -f "$RESULTS_DIR/topics/$topic.txt" ]; then
+		echo "This topic alone, the base plus only its patches (make topics):"
+		while read -r line; do
+			case "$line" in
+			'apply ok '*) echo "- applies with git am (${line#apply ok })" ;;
+			'apply FAIL '*) echo "- DOES NOT APPLY: ${line#apply FAIL }" ;;
+			'build ok '*) echo "- builds: ${line#build ok }" ;;
+			'build FAIL '*) echo "- DOES NOT BUILD: ${line#build FAIL }" ;;
+			'kunit-um ok '*) echo "- its KUnit suite on ARCH=um (kunit.py): ${line#kunit-um ok }" ;;
+			'kunit-um FAIL '*) echo "- its KUnit suite on ARCH=um FAILS: ${line#kunit-um FAIL }" ;;
+			*) echo "- $line" ;;
+			esac
+		done <"$RESULTS_DIR/topics/$topic.txt" | fold -s -w 70 | sed 's/ *$//; /^- /!s/^/  /'
+		[ "$(cat "$RESULTS_DIR/topics/series.head" 2>/dev/null)" = "$head" ] ||
+			echo "(make topics ran on another series head than ${head:0:12}.)"
+		echo
+	else
+		echo "make topics (this topic alone on the base) was not run."
+		echo
+	fi
 	for s in checkpatch quilt-check sparse w1 cocci bisect; do
 		r=$(awk -F'\t' -v s="$s" '$2 == s { r = $3 } END { print r }' "$stages")
 		out+="${out:+, }$s ${r:-not run}"
 	done
-	echo "Static checks (checkpatch --strict; no new sparse, W=1 or coccicheck"
-	echo "findings against the base; every patch builds), latest runs:"
+	echo "Static checks of the whole series, all topics (checkpatch --strict;"
+	echo "no new sparse, W=1 or coccicheck findings against the base; every"
+	echo "patch builds), latest runs:"
 	echo "$out." | fold -s -w 70 | sed 's/ *$//; s/^/  /'
 	echo
 	table=$(awk '/^\| run \|/ { t = 1 } t && /^\|/ { print "  " $0; next } t { exit }' "$summary")
@@ -182,13 +206,14 @@ testing_text() {
 		echo "The build and boot matrix was not run for this posting."
 	else
 		cat <<-EOF
-			The build and boot matrix: each arch's kernel (x86_64, i386 with PAE,
-			arm64 with 4K and with 64K pages) built with DEBUG_VM, PROVE_LOCKING and
-			DEBUG_PAGEALLOC (KASAN on x86_64 and arm64) and booted in QEMU/TCG,
-			running the KUnit suites, then a guest program that runs test_vmalloc
-			and stresses mmap/munmap of exec, data and hugetlb mappings, fork and
-			exec (arm64: also memory hot-add/remove cycles beside vmalloc, ptdump,
-			mmap and memfd_secret stress); any splat fails a run.  For series head
+			The build and boot matrix, with the whole series (all four topics):
+			each arch's kernel (x86_64, i386 with PAE, arm64 with 4K and with 64K
+			pages) built with DEBUG_VM, PROVE_LOCKING and DEBUG_PAGEALLOC (KASAN
+			on x86_64 and arm64) and booted in QEMU/TCG, running the KUnit
+			suites, then a guest program that runs test_vmalloc and stresses
+			mmap/munmap of exec, data and hugetlb mappings, fork and exec (arm64:
+			also memory hot-add/remove cycles beside vmalloc, ptdump, mmap and
+			memfd_secret stress); any splat fails a run.  For series head
 			${head:0:12}:
 
 		EOF
@@ -196,12 +221,25 @@ testing_text() {
 		stale=$(cat "$RESULTS_DIR"/*/summary.tsv 2>/dev/null | awk -F'\t' -v h="${head:0:12}" 'index($3, h) == 0 { print $1 }' | paste -sd, -)
 		[ -z "$stale" ] || printf '\n(Runs %s are of another series head than %s.)\n' "$stale" "${head:0:12}"
 	fi
-	python3 - "$RESULTS_DIR/proof.json" "$RESULTS_DIR/bench/bench.json" "$head" <<-'PY'
-		import json, sys, textwrap
+	while read -r p; do
+		p=$(basename "$p")
+		nums+=("${p:0:4}")
+	done < <(topic_patches "$topic")
+	python3 - "$RESULTS_DIR/proof.json" "$RESULTS_DIR/bench/bench.json" "$head" "${nums[*]}" \
+		"$(topic_conf "$topic" bench | paste -sd' ' -)" <<-'PY'
+		import json, re, sys, textwrap
 		def para(text):
 		    print()
 		    print(textwrap.fill(text, 72, break_on_hyphens=False))
 		head = sys.argv[3][:12]
+		mine = set(sys.argv[4].split())
+		benches = set(sys.argv[5].split())
+		def numbers(proves):
+		    out = set()
+		    for part in proves.split(','):
+		        a, _, b = part.strip().partition('-')
+		        out.update('%04d' % i for i in range(int(a), int(b or a) + 1))
+		    return out
 		def stale(what, data):
 		    if data and data.get('series_head', '')[:12] != head:
 		        para('(The %s below is of series %s, not of this series %s.)'
@@ -210,53 +248,60 @@ testing_text() {
 		    proof = json.load(open(sys.argv[1]))
 		except (OSError, ValueError):
 		    proof = None
-		stale('proof', proof)
-		if proof and proof.get('problems'):
-		    para('THE PROOF DOES NOT HOLD: ' + '; '.join(proof['problems']) + '.')
-		if proof:
-		    c = proof['counts']
-		    per = []
-		    for l in proof['lines']:
-		        n = sum(x['verdict'] != 'n/a here' for x in l['cases'])
-		        nobefore = any(x['verdict'] == 'proven (no before tree)' for x in l['cases'])
-		        per.append('%s on %s %d/%d%s' % (l['suite'], l['run'], l['proven'], n,
-		                                         ' (no before tree)' if nobefore else ''))
-		    para('Each test against the patches it proves: the suite on the base plus '
+		lines = [l for l in (proof or {}).get('lines', []) if numbers(l['proves']) & mine]
+		if not lines:
+		    para('No proof row of this topic was recorded (make proof).')
+		else:
+		    stale('proof', proof)
+		    if proof.get('problems'):
+		        para('THE PROOF DOES NOT HOLD: ' + '; '.join(proof['problems']) + '.')
+		    para('Each test against the patches it proves: before is the base plus '
 		         'the test patch alone (where it applies; a suite of a new interface '
 		         'does not build on the base) or the series without the patches it '
-		         'proves, and on the whole series.  %d test cases fail or error before '
-		         'and pass after; %d pass after and cannot build before (a new '
-		         'interface); %d pass on both (guards); %d do not apply to that run; '
-		         '%d fail after.  Proven per suite and run: %s.'
-		         % (c['proven'], c['proven (no before tree)'],
-		            c['PASSES BEFORE'] + c['SKIPS BEFORE'], c['n/a here'],
-		            c['FAILS AFTER'], '; '.join(per)))
+		         'proves; after is the whole series.  A case that passes before is '
+		         'a guard, not a proof.')
+		    print()
+		    for l in lines:
+		        for c in l['cases']:
+		            print('  %s, %s, before %s: %s before, %s after: %s'
+		                  % (c['case'], l['run'], l['before_tree'], c['before'],
+		                     c['after'], c['verdict']))
 		try:
 		    bench = json.load(open(sys.argv[2]))
 		except (OSError, ValueError):
 		    bench = None
-		stale('benchmark', bench)
-		if bench:
-		    parts = []
-		    for b in bench['benches']:
-		        if b['bench'] == 'nodm':
-		            fl = sorted({tuple(r['flushes'].get('no_direct_map', (-1, -1))) for r in b['rows']})
-		            parts.append('VM_NO_DIRECT_MAP alloc+free on %s, x plain vmalloc: %s '
-		                         '(goal %s: %s), direct-map flushes at alloc/free: %s'
-		                         % (b['run'], ', '.join('%s %.2f' % (
-		                             '%dK' % r['kib'] if r['kib'] < 1024 else '%dM' % (r['kib'] // 1024),
-		                             r['nodm_over_plain']) for r in b['rows']),
-		                            b['goal'], 'met' if b['goal_met'] else 'MISSED',
-		                            ', '.join('%d/%d' % f for f in fl)))
-		        elif b['bench'] == 'mmap':
-		            parts.append('mmap/munmap on %s, series/base %.4f (goal %s: %s)'
-		                         % (b['run'], b['ratio'], b['goal'], 'met' if b['goal_met'] else 'MISSED'))
+		parts = []
+		for b in (bench or {}).get('benches', []):
+		    if b['bench'] not in benches:
+		        continue
+		    if b['bench'] == 'nodm':
+		        fl = sorted({tuple(r['flushes'].get('no_direct_map', (-1, -1))) for r in b['rows']})
+		        parts.append('VM_NO_DIRECT_MAP alloc+free on %s, x plain vmalloc: %s '
+		                     '(goal %s: %s), direct-map flushes at alloc/free: %s'
+		                     % (b['run'], ', '.join('%s %.2f' % (
+		                         '%dK' % r['kib'] if r['kib'] < 1024 else '%dM' % (r['kib'] // 1024),
+		                         r['nodm_over_plain']) for r in b['rows']),
+		                        b['goal'], 'met' if b['goal_met'] else 'MISSED',
+		                        ', '.join('%d/%d' % f for f in fl)))
+		    elif b['bench'] == 'mmap':
+		        parts.append('mmap/munmap on %s, series/base %.4f (goal %s: %s)'
+		                     % (b['run'], b['ratio'], b['goal'], 'met' if b['goal_met'] else 'MISSED'))
+		if parts:
+		    stale('benchmark', bench)
 		    para('Benchmarks (guest-side under QEMU %s, medians of %s runs, base and '
-		         'series booted alternately): %s.' % (bench['qemu'], bench.get('repeat') or '?',
-		                                             '; '.join(parts)))
+		         'series booted alternately, the whole series): %s.'
+		         % (bench['qemu'], bench.get('repeat') or '?', '; '.join(parts)))
 	PY
 }
-testing_text >"$RESULTS_DIR/testing.txt"
+rm -f "$RESULTS_DIR"/testing-*.txt "$RESULTS_DIR/testing.txt"
+if grep -q '^#@topic ' "$SERIES_FILE"; then
+	load_topics
+	for t in "${TOPICS[@]}"; do
+		testing_text "$t" >"$RESULTS_DIR/testing-$t.txt"
+	done
+else
+	warn "the series file names no topic ('#@topic NAME'): no cover letter Testing sections"
+fi
 printf '%s\n' "$head" >"$RESULTS_DIR/testing.head"
 
 PATH="/usr/bin:$PATH" python3 "$TOP/scripts/report_html.py" "$report" "$RESULTS_DIR/report.html" ||
