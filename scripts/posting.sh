@@ -26,7 +26,9 @@
 #   b4 prep --force-revision V if V differs from b4's revision
 #   b4 prep --edit-cover       the cover letter, placeholders filled in
 #   b4 prep --auto-to-cc       the To/Cc of every mail
-#   b4 send --dry-run --no-sign -o build/posting/NAME
+#   b4 send --dry-run --no-sign --not-me-too -o build/posting/NAME
+#                              (never to you, nor to configs/posting.conf's
+#                              "exclude" addresses, such as stable@)
 # The cover letter's range-diff is against version V-1 of the topic: the
 # posting/<branch>-NAME-v(V-1) tag of an earlier run (or b4's sent/ tag), else
 # that version's patches from this repository's history (configs/posting.conf
@@ -116,6 +118,7 @@ branch=$(posting_conf branch | head -n 1)
 [ -n "$branch" ] || die "$POSTING_CONF: no 'branch'"
 default_rev=$(posting_conf revision | head -n 1)
 read -ra gm_flags <<<"$(posting_conf get-maintainer | head -n 1)"
+exclude=$(posting_conf exclude | paste -sd, -)
 
 repo=$POSTING_WORK/linux
 b4log=$POSTING_WORK/b4.log
@@ -135,6 +138,7 @@ b4run() {
 		"b4.send-series-cc=$series_cc"
 		"b4.send-auto-to-cmd=true"
 		"b4.send-auto-cc-cmd=true"
+		"b4.email-exclude=$exclude"
 		"core.editor=cp -- $(printf '%q' "$cover_file")"
 	)
 	local i envs=()
@@ -270,28 +274,33 @@ changes() {
 		echo "- v$((rev - 1)) is not recorded in this build directory: no range-diff."
 		return
 	fi
+	# without notes of our own: what the range-diff says, patch by patch
+	[ -f "$notes" ] || changes_from_range_diff
+	echo
+	echo "Range-diff against v$((rev - 1)) ($prev_desc):"
+	printf '%s\n' "$range_diff"
+}
+changes_from_range_diff() {
 	# the range-diff's pair lines: "1:  abc = 1:  def subject", "-:  ------- > 4:  abc ...";
 	# a patch rewritten beyond recognition is "dropped" and "new" with one subject
+	# (compared without case: v2 moved x86 subjects to tip style)
 	local kind line same=0
 	local -A dropped=() added=()
 	while IFS=$'\t' read -r kind line; do
 		case "$kind" in
-		'<') dropped[$line]=1 ;;
-		'>') added[$line]=1 ;;
+		'<') dropped[${line,,}]=1 ;;
+		'>') added[${line,,}]=1 ;;
 		esac
 	done < <(sed -nE 's/^ *[0-9-]+: +[0-9a-f-]+ ([<>]) +[0-9-]+: +[0-9a-f-]+ (.*)$/\1\t\2/p' <<<"$range_diff")
 	while IFS=$'\t' read -r kind line; do
 		case "$kind" in
 		'=') same=$((same + 1)) ;;
 		'!') echo "- changed: $line" ;;
-		'<') [ -n "${added[$line]:-}" ] || echo "- dropped: $line" ;;
-		'>') if [ -n "${dropped[$line]:-}" ]; then echo "- changed: $line"; else echo "- new: $line"; fi ;;
+		'<') [ -n "${added[${line,,}]:-}" ] || echo "- dropped: $line" ;;
+		'>') if [ -n "${dropped[${line,,}]:-}" ]; then echo "- changed: $line"; else echo "- new: $line"; fi ;;
 		esac
 	done < <(sed -nE 's/^ *[0-9-]+: +[0-9a-f-]+ ([<>=!]) +[0-9-]+: +[0-9a-f-]+ (.*)$/\1\t\2/p' <<<"$range_diff")
 	echo "- unchanged: $same of $n patches"
-	echo
-	echo "Range-diff against v$((rev - 1)) ($prev_desc):"
-	printf '%s\n' "$range_diff"
 }
 render_cover() {
 	local line
@@ -325,18 +334,44 @@ post_topic() {
 	[ "$n" -eq "${#patchfiles[@]}" ] ||
 		die "topic $topic: refs/topics/$topic has $n commits, the series ${#patchfiles[@]} patches: run 'make topics'"
 
-	# per patch: recipients from get_maintainer.pl, trailers, author, notes
-	local global i c msg an ae ad recips add r a notes total_cc=0 signed_for=0
+	# per patch: recipients from get_maintainer.pl; those that every patch of
+	# the topic has go to every mail (the series Cc:), the others become Cc:
+	# trailers of their patch (b4 0.12 addresses a single patch no other way)
+	local global i c msg an ae ad add r a notes total_cc=0 signed_for=0 common=''
+	local -a recips_of=()
+	local -A count=() first_form=()
+	for i in "${!commits[@]}"; do
+		recips_of[i]=$(wgit format-patch -1 --stdout "${commits[$i]}" |
+			(cd "$repo" && perl scripts/get_maintainer.pl "${gm_flags[@]}" 2>>"$b4log")) ||
+			die "get_maintainer.pl failed on $(basename "${patchfiles[$i]}")"
+		while read -r r; do
+			[ -n "$r" ] || continue
+			a=$(addr_of "$r")
+			count[$a]=$((${count[$a]:-0} + 1))
+			first_form[$a]=${first_form[$a]:-$r}
+		done < <(sort -u <<<"${recips_of[$i]}")
+	done
 	global=" $(printf '%s\n' "$series_to" "$series_cc" | tr ',' '\n' | while read -r a; do
 		[ -z "$a" ] || addr_of "$a"
 	done | paste -sd' ' -) "
+	for a in "${!count[@]}"; do
+		[ "${count[$a]}" -eq "$n" ] || continue
+		case "$global" in *" $a "*) continue ;; esac
+		[ "$a" != "${email,,}" ] || continue
+		common+="${common:+, }${first_form[$a]}"
+	done
+	if [ -n "$common" ]; then
+		common=$(tr ',' '\n' <<<"$common" | sed 's/^ *//' | sort | paste -sd, - | sed 's/,/, /g')
+		series_cc+="${series_cc:+, }$common"
+		global=" $(printf '%s\n' "$series_to" "$series_cc" | tr ',' '\n' | while read -r a; do
+			[ -z "$a" ] || addr_of "$a"
+		done | paste -sd' ' -) "
+	fi
 	msgs=() anames=() aemails=() adates=()
 	for i in "${!commits[@]}"; do
 		c=${commits[$i]}
 		msg=$(wgit log -1 --format=%B "$c")
 		IFS=$'\t' read -r an ae ad < <(wgit log -1 --date=raw --format=$'%an\t%ae\t%ad' "$c")
-		recips=$(wgit format-patch -1 --stdout "$c" | (cd "$repo" && perl scripts/get_maintainer.pl "${gm_flags[@]}" 2>>"$b4log")) ||
-			die "get_maintainer.pl failed on $(basename "${patchfiles[$i]}")"
 		if [ "$adopt" = 1 ] && [ "${ae,,}" = "${proj_email,,}" ]; then
 			# the sender's own patch: the project's sign-off goes, the sender's comes
 			msg=$(grep -viF "Signed-off-by: $proj_name <$proj_email>" <<<"$msg")
@@ -351,7 +386,7 @@ post_topic() {
 			grep -iE '^[A-Za-z-]+: ' <<<"$msg" | grep -qiF "$a" && continue
 			[ "$a" != "${email,,}" ] || continue
 			add+=("Cc: $r")
-		done <<<"$recips"
+		done <<<"${recips_of[$i]}"
 		total_cc=$((total_cc + ${#add[@]}))
 		if ! grep -i '^Signed-off-by:' <<<"$msg" | grep -qiF "<$email>"; then
 			add+=("Signed-off-by: $name <$email>")
@@ -426,10 +461,14 @@ post_topic() {
 		if [ -z "$prev_to" ] && wgit rev-parse -q --verify "refs/topics-prev/v$((rev - 1))/$topic-to" >/dev/null; then
 			prev_from=$(wgit rev-parse "refs/topics-prev/v$((rev - 1))/$topic-from")
 			prev_to=$(wgit rev-parse "refs/topics-prev/v$((rev - 1))/$topic-to")
-			prev_desc="patches $(topic_conf "$topic" previous-patches | awk -v v=$((rev - 1)) '$1 == v { $1 = ""; sub(/^ /, ""); gsub(/ /, ", "); print }') of v$((rev - 1))"
+			prev_desc="v$((rev - 1)) was one series of several topics; its patches $(topic_conf "$topic" previous-patches | awk -v v=$((rev - 1)) '$1 == v { $1 = ""; sub(/^ /, ""); gsub(/ /, ", "); print }')"
 		fi
+		# like with like: a tag of ours holds the patches as mailed (Cc: trailers,
+		# notes), a version from this repository's history the plain patches
+		local cmp_tip=$plain_tip
+		[[ "$prev_desc" != v*" was one series"* ]] || cmp_tip=$tip
 		if [ -n "$prev_to" ]; then
-			range_diff=$(wgit range-diff --no-color "${prev_from:-$BASE_COMMIT}..$prev_to" "$BASE_COMMIT..$plain_tip") ||
+			range_diff=$(wgit range-diff --no-color "${prev_from:-$BASE_COMMIT}..$prev_to" "$BASE_COMMIT..$cmp_tip") ||
 				die "topic $topic: git range-diff against v$((rev - 1)) failed"
 		fi
 	fi
@@ -446,7 +485,7 @@ post_topic() {
 
 	# the mails
 	rm -rf "$dir.new"
-	b4do send --dry-run --no-sign -o "$dir.new"
+	b4do send --dry-run --no-sign --not-me-too -o "$dir.new"
 	mails=$(find "$dir.new" -maxdepth 1 -name '*.eml' | wc -l)
 	want=$((n == 1 ? 1 : n + 1))
 	[ "$mails" -eq "$want" ] || die "topic $topic: b4 wrote $mails mails, expected $want (log: $b4log)"
@@ -476,7 +515,7 @@ post_topic() {
 		printf 'POSTED_FROM=%q\n' "$name <$email>"
 	} >"$POSTING_WORK/$topic.env"
 
-	log "topic $topic: [$prefix v$rev] $n patches, $total_cc per-patch Cc: trailers, to: $series_to${prev_desc:+; range-diff against v$((rev - 1)): $prev_desc}"
+	log "topic $topic: [$prefix v$rev] $n patches, $total_cc per-patch Cc: trailers, to: $series_to${prev_desc:+; range-diff against v$((rev - 1))}"
 	local f h v
 	for f in "$dir"/*.eml; do
 		log "  $(basename "$f")"

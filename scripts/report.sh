@@ -167,66 +167,72 @@ nodm_plot() {
 	echo "Total of the latest runs: $(awk '{ s += $NF } END { print s + 0 }' "$plots/stages.dat") s."
 } >"$report"
 # --- testing-<topic>.txt: each topic's cover letter's Testing section
-# (plain text): the topic alone (make topics), the static checks, the matrix
-# of the whole series, the topic's own proof rows and benchmarks.
+# (plain text, for the list: no stage names, no timings): the topic alone
+# (make topics), the checks that ran, the stable tree, the topic's proof rows
+# and benchmarks, and the matrix of the whole series.
+# arch_words ARCH: how a matrix arch reads in a mail
+arch_words() {
+	case "$1" in
+	i386) echo "i386 with PAE" ;;
+	arm64) echo "arm64 (4K pages)" ;;
+	arm64-64k) echo "arm64 with 64K pages" ;;
+	um) echo "ARCH=um" ;;
+	*) echo "$1" ;;
+	esac
+}
 # testing_text TOPIC
 testing_text() {
-	local topic=$1 s r out='' table stale line nums=() p
-	if [ -f "$RESULTS_DIR/topics/$topic.txt" ]; then
-		echo "This topic alone, the base plus only its patches (make topics):"
+	local topic=$1 s r out='' table stale line nums=() p built=() kunit='' words
+	local tfile=$RESULTS_DIR/topics/$topic.txt
+	echo "On the base below, under QEMU (TCG):"
+	echo
+	if [ -f "$tfile" ] && [ "$(cat "$RESULTS_DIR/topics/series.head" 2>/dev/null)" = "$head" ]; then
 		while read -r line; do
 			case "$line" in
-			'apply ok '*) echo "- applies with git am (${line#apply ok })" ;;
-			'apply FAIL '*) echo "- DOES NOT APPLY: ${line#apply FAIL }" ;;
-			'build ok '*) echo "- builds: ${line#build ok }" ;;
-			'build FAIL '*) echo "- DOES NOT BUILD: ${line#build FAIL }" ;;
-			'kunit-um ok '*) echo "- its KUnit suite on ARCH=um (kunit.py): ${line#kunit-um ok }" ;;
-			'kunit-um FAIL '*) echo "- its KUnit suite on ARCH=um FAILS: ${line#kunit-um FAIL }" ;;
-			*) echo "- $line" ;;
+			'build ok '*)
+				line=${line#build ok }
+				built+=("$(arch_words "${line%% *}")")
+				;;
+			'build FAIL '*) echo "- THESE PATCHES ALONE DO NOT BUILD for $(arch_words "${line#build FAIL }")." ;;
+			'apply FAIL '*) echo "- THESE PATCHES DO NOT APPLY ALONE: ${line#apply FAIL }." ;;
+			'kunit-um ok '*)
+				line=${line#kunit-um ok }
+				kunit="their KUnit suite passes on ARCH=um (kunit.py: ${line%% (*})"
+				;;
+			'kunit-um FAIL '*) echo "- THEIR KUNIT SUITE FAILS on ARCH=um: ${line#kunit-um FAIL }." ;;
 			esac
-		done <"$RESULTS_DIR/topics/$topic.txt" | fold -s -w 70 | sed 's/ *$//; /^- /!s/^/  /'
-		[ "$(cat "$RESULTS_DIR/topics/series.head" 2>/dev/null)" = "$head" ] ||
-			echo "(make topics ran on another series head than ${head:0:12}.)"
-		echo
-	else
-		echo "make topics (this topic alone on the base) was not run."
-		echo
+		done <"$tfile"
+		if grep -q '^apply ok' "$tfile"; then
+			words="These patches alone, applied with git am, build"
+			[ "${#built[@]}" -eq 0 ] || words+=" for $(printf '%s, ' "${built[@]}" | sed 's/, $//') (the configs below)"
+			[ -z "$kunit" ] || words+=", and $kunit"
+			echo "- $words." | fold -s -w 70 | sed 's/ *$//; 2,$s/^/  /'
+		fi
 	fi
-	for s in checkpatch quilt-check sparse w1 cocci bisect; do
+	for s in checkpatch sparse w1 cocci bisect; do
 		r=$(awk -F'\t' -v s="$s" '$2 == s { r = $3 } END { print r }' "$stages")
-		out+="${out:+, }$s ${r:-not run}"
+		[ "$r" = pass ] || continue
+		case "$s" in
+		checkpatch) out+="${out:+; }checkpatch.pl --strict --codespell is clean" ;;
+		sparse) out+="${out:+; }no new sparse warnings" ;;
+		w1) out+="${out:+; }no new W=1 warnings" ;;
+		cocci) out+="${out:+; }no new coccicheck reports" ;;
+		bisect) out+="${out:+; }every patch builds in turn" ;;
+		esac
 	done
-	echo "Static checks of the whole series, all topics (checkpatch --strict;"
-	echo "no new sparse, W=1 or coccicheck findings against the base; every"
-	echo "patch builds), latest runs:"
-	echo "$out." | fold -s -w 70 | sed 's/ *$//; s/^/  /'
-	echo
-	table=$(awk '/^\| run \|/ { t = 1 } t && /^\|/ { print "  " $0; next } t { exit }' "$summary")
-	if [ -z "$table" ]; then
-		echo "The build and boot matrix was not run for this posting."
-	else
-		cat <<-EOF
-			The build and boot matrix, with the whole series (all four topics):
-			each arch's kernel (x86_64, i386 with PAE, arm64 with 4K and with 64K
-			pages) built with DEBUG_VM, PROVE_LOCKING and DEBUG_PAGEALLOC (KASAN
-			on x86_64 and arm64) and booted in QEMU/TCG, running the KUnit
-			suites, then a guest program that runs test_vmalloc and stresses
-			mmap/munmap of exec, data and hugetlb mappings, fork and exec (arm64:
-			also memory hot-add/remove cycles beside vmalloc, ptdump, mmap and
-			memfd_secret stress); any splat fails a run.  For series head
-			${head:0:12}:
-
-		EOF
-		printf '%s\n' "$table"
-		stale=$(cat "$RESULTS_DIR"/*/summary.tsv 2>/dev/null | awk -F'\t' -v h="${head:0:12}" 'index($3, h) == 0 { print $1 }' | paste -sd, -)
-		[ -z "$stale" ] || printf '\n(Runs %s are of another series head than %s.)\n' "$stale" "${head:0:12}"
+	[ -z "$out" ] || echo "- $out." | fold -s -w 70 | sed 's/ *$//; 2,$s/^/  /'
+	if grep -q "^$topic: patch " "$RESULTS_DIR/stable.txt" 2>/dev/null; then
+		grep "^$topic: " "$RESULTS_DIR/stable.txt" |
+			sed "s/^$topic: //; s/^patch [0-9]* (\(.*\)) /\"\1\" /" | paste -sd';' - |
+			sed "s/;/; /g; s/^/- On $(sed -n 's/^stable tree: .*(Linux \(.*\))$/\1/p' "$RESULTS_DIR/stable.txt") (Debian's linux-source package): /; s/$/./" |
+			fold -s -w 70 | sed 's/ *$//; 2,$s/^/  /'
 	fi
 	while read -r p; do
 		p=$(basename "$p")
 		nums+=("${p:0:4}")
 	done < <(topic_patches "$topic")
 	python3 - "$RESULTS_DIR/proof.json" "$RESULTS_DIR/bench/bench.json" "$head" "${nums[*]}" \
-		"$(topic_conf "$topic" bench | paste -sd' ' -)" <<-'PY'
+		"$(topic_conf "$topic" bench | paste -sd' ' -)" "$CONFIG_DIR" <<-'PY'
 		import json, re, sys, textwrap
 		def para(text):
 		    print()
@@ -249,23 +255,53 @@ testing_text() {
 		except (OSError, ValueError):
 		    proof = None
 		lines = [l for l in (proof or {}).get('lines', []) if numbers(l['proves']) & mine]
-		if not lines:
-		    para('No proof row of this topic was recorded (make proof).')
-		else:
+		order = sys.argv[4].split()
+		def k_of(num):
+		    return '%d/%d' % (order.index(num) + 1, len(order)) if num in order else num
+		def ks(nums):
+		    nums = sorted(nums, key=lambda x: order.index(x) if x in order else 99)
+		    return ', '.join(k_of(x) for x in nums)
+		def before_words(tree):
+		    if tree.startswith('base+'):
+		        return 'the base plus %s alone' % ks(tree[5:].split('+'))
+		    if tree.startswith('series-'):
+		        return 'everything but %s' % ks(tree[7:].split('-'))
+		    return tree
+		desc = {'um': 'ARCH=um'}
+		for run in {l['run'] for l in lines}:
+		    try:
+		        for cl in open('%s/qemu/%s.conf' % (sys.argv[6], run)):
+		            m = re.match(r'DESC="(.*)"', cl)
+		            if m:
+		                desc[run] = m.group(1)
+		    except OSError:
+		        pass
+		if lines:
 		    stale('proof', proof)
 		    if proof.get('problems'):
 		        para('THE PROOF DOES NOT HOLD: ' + '; '.join(proof['problems']) + '.')
-		    para('Each test against the patches it proves: before is the base plus '
-		         'the test patch alone (where it applies; a suite of a new interface '
-		         'does not build on the base) or the series without the patches it '
-		         'proves; after is the whole series.  A case that passes before is '
-		         'a guard, not a proof.')
 		    print()
+		    print('The tests against the patches they prove:')
 		    for l in lines:
+		        fix = ks(numbers(l['proves']))
 		        for c in l['cases']:
-		            print('  %s, %s, before %s: %s before, %s after: %s'
-		                  % (c['case'], l['run'], l['before_tree'], c['before'],
-		                     c['after'], c['verdict']))
+		            v = c['verdict']
+		            where = '%s (%s)' % (c['case'], desc.get(l['run'], l['run']))
+		            if v == 'proven':
+		                t = '%s: %s on %s, passes with %s.' % (where, c['before'].lower().replace('error', 'errors'),
+		                                                      before_words(l['before_tree']), fix)
+		                t = t.replace(': fail on', ': fails on')
+		            elif v == 'proven (no before tree)':
+		                t = '%s: passes; it does not build without %s (a new interface).' % (where, fix)
+		            elif v in ('PASSES BEFORE', 'SKIPS BEFORE'):
+		                t = '%s: %s with and without %s (a guard, not a proof).' % (
+		                    where, 'passes' if v == 'PASSES BEFORE' else 'skips', fix)
+		            elif v == 'n/a here':
+		                t = '%s: does not apply to this configuration.' % where
+		            else:
+		                t = '%s: %s, %s before and %s after.' % (where, v, c['before'], c['after'])
+		            print(textwrap.fill(t, 70, initial_indent='- ', subsequent_indent='  ',
+		                                break_on_hyphens=False))
 		try:
 		    bench = json.load(open(sys.argv[2]))
 		except (OSError, ValueError):
@@ -288,10 +324,26 @@ testing_text() {
 		                     % (b['run'], b['ratio'], b['goal'], 'met' if b['goal_met'] else 'MISSED'))
 		if parts:
 		    stale('benchmark', bench)
-		    para('Benchmarks (guest-side under QEMU %s, medians of %s runs, base and '
-		         'series booted alternately, the whole series): %s.'
+		    para('Benchmarks with all topics applied (guest-side under QEMU %s, '
+		         'medians of %s runs, with and without the patches booted in turn): %s.'
 		         % (bench['qemu'], bench.get('repeat') or '?', '; '.join(parts)))
 	PY
+	table=$(awk '/^\| run \|/ { t = 1 } t && /^\|/ { print "  " $0; next } t { exit }' "$summary")
+	if [ -n "$table" ]; then
+		cat <<-EOF
+
+			With all topics of this work applied together, each arch's kernel,
+			built with DEBUG_VM, PROVE_LOCKING and DEBUG_PAGEALLOC (KASAN on x86_64
+			and arm64), boots in QEMU and runs the KUnit suites, test_vmalloc and
+			an mmap/munmap, fork and exec stress (arm64: also memory hot-add and
+			hot-remove beside vmalloc, ptdump, mmap and memfd_secret stress); any
+			kernel warning fails a run:
+
+		EOF
+		printf '%s\n' "$table"
+		stale=$(cat "$RESULTS_DIR"/*/summary.tsv 2>/dev/null | awk -F'\t' -v h="${head:0:12}" 'index($3, h) == 0 { print $1 }' | paste -sd, -)
+		[ -z "$stale" ] || printf '\n(Runs %s are of an older version of the patches.)\n' "$stale"
+	fi
 }
 rm -f "$RESULTS_DIR"/testing-*.txt "$RESULTS_DIR/testing.txt"
 if grep -q '^#@topic ' "$SERIES_FILE"; then

@@ -89,8 +89,9 @@ for t in "${SELECTED_TOPICS[@]}"; do
 				failed+=("$t: $name does not apply to $BASE_RELEASE")
 			fi
 		fi
-		echo "$t: $name $how" >>"$report"
-		log "topic $t: $name $how"
+		subj=$(sed -n 's/^Subject: \(\[[^]]*\] \)\{0,1\}//p' "$p" | head -n 1)
+		echo "$t: patch ${name:0:4} ($subj) $how" >>"$report"
+		log "topic $t: ${name:0:4} $how"
 		[ "$how" = 'DOES NOT APPLY' ] && continue
 		while read -r f; do
 			[[ "$f" == *.c ]] && cfiles+=("$f")
