@@ -16,7 +16,7 @@ S := scripts
 help:
 	@sed -n 's/^\([a-z0-9-]*\):.*## \(.*\)/  make \1\t\2/p' $(MAKEFILE_LIST) | expand -t 24
 
-all: deps base apply topics quilt-check checkpatch matrix kunit-um proof lint bench report summary ## the main job: base -> apply -> checks -> build+boot -> proof -> long checks -> report
+all: deps base apply topics quilt-check checkpatch matrix kunit-um proof stable-check lint bench report summary ## the main job: base -> apply -> checks -> build+boot -> proof -> long checks -> report
 
 deps: ## install every tool (apt-get; sid's sparse privately)
 	$(S)/deps.sh
@@ -89,7 +89,7 @@ posting-check: ## each topic's mails: git am and b4 am give its tree; sign-offs,
 test-scripts: ## the scripts' own tests (shellcheck, bats)
 	$(S)/test-scripts.sh
 
-check: deps base apply topics quilt-check checkpatch test-scripts matrix kunit-um proof report stable-check posting posting-check summary ## the test command (.ci/run): the tests; the long static checks are in all/lint
+check: deps base apply topics quilt-check checkpatch test-scripts matrix kunit-um proof stable-check report posting posting-check summary ## the test command (.ci/run): the tests; the long static checks are in all/lint
 
 summary: ## the stages of this run with their wall times, the total, the report
 	$(S)/summary.sh
