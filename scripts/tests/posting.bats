@@ -75,6 +75,8 @@ hdr() { sed -n '/^$/q; p' "$2" | sed -e ':a' -e 'N; $!ba' -e 's/\n[ \t]\+/ /g' |
 }
 
 @test "posting: b4's mails, each patch to its own maintainers; build/src/linux and KSRC untouched" {
+	# a fix for stable: the tag stays a trailer, stable@ gets no mail
+	sed -i 's/^Signed-off-by: Tester <tester@example.org>$/&\nCc: stable@vger.kernel.org/' "$PATCHES"/0002-*.patch
 	run "$TOP/scripts/base.sh"
 	run "$TOP/scripts/apply.sh"
 	run "$TOP/scripts/topics.sh"
@@ -102,8 +104,13 @@ hdr() { sed -n '/^$/q; p' "$2" | sed -e ':a' -e 'N; $!ba' -e 's/\n[ \t]\+/ /g' |
 	grep -qx "base-commit: $BASE_SHA" "$cover"
 	grep -q 'checked to apply there with git am' "$cover"
 	grep -q 'The build and boot matrix was not run' "$cover"
-	# the sender signs off what it passes on
+	# the sender signs off what it passes on, and sends nothing to itself
 	grep -q "^Signed-off-by: .*<$SENDER>" "$p1"
+	for m in "$cover" "$p1" "$p2"; do
+		[ -z "$(hdr To "$m" | grep -e "$SENDER" -e 'stable@')" ]
+		[ -z "$(hdr Cc "$m" | grep -e "$SENDER" -e 'stable@')" ]
+	done
+	grep -qx 'Cc: stable@vger.kernel.org' "$p2"
 	run "$TOP/scripts/posting-check.sh"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[[ "$output" == *"topic all: git am of 2 mails"* ]]
