@@ -72,53 +72,14 @@ apply_topic() {
 	done < <(topic_patches "$t")
 }
 
-failed=()
+# --- pass 1: every topic alone on the base (before any long build)
 for t in "${topics[@]}"; do
 	: >"$out_dir/$t.txt"
 	mapfile -t tp < <(topic_patches "$t")
 	log "topic $t: ${#tp[@]} patches ($(basename "${tp[0]}" | cut -c1-4)..$(basename "${tp[-1]}" | cut -c1-4)) on the base alone"
 	apply_topic "$t"
-	commit=$(git -C "$wt" rev-parse HEAD)
-	sgit update-ref "$(topic_ref "$t")" "$commit"
+	sgit update-ref "$(topic_ref "$t")" "$(git -C "$wt" rev-parse HEAD)"
 	echo "apply ok ${#tp[@]} patches, tree $(git -C "$wt" rev-parse 'HEAD^{tree}' | cut -c1-12)" >>"$out_dir/$t.txt"
-	for a in $(topic_conf "$t" build); do
-		if [ "$a" = um ]; then
-			res=$out_dir/$t-um
-			rm -rf "$res"
-			log "topic $t: kunit.py build and run on ARCH=um"
-			t0=$SECONDS
-			kunit_um "$wt" "$BUILD_DIR/topics/um" "$res"
-			read -r _ passed nfail skipped errors < <(kunit_counts "$res/kunit.json")
-			verdict=ok why=''
-			if [ "$(cat "$res/qemu_exit")" -ne 0 ]; then verdict=FAIL why='timed out'
-			elif [ "$(cat "$res/splat_count")" -ne 0 ]; then verdict=FAIL why="splat: $(head -n 1 "$res/splats.txt")"
-			elif [ "$nfail" -ne 0 ] || [ "$errors" -ne 0 ]; then verdict=FAIL why="$nfail failed, $errors parse errors"
-			elif [ "$passed" -eq 0 ]; then verdict=FAIL why='no test passed'
-			fi
-			echo "kunit-um $verdict $passed passed, $nfail failed, $skipped skipped ($((SECONDS - t0)) s)${why:+: $why}" >>"$out_dir/$t.txt"
-			log "topic $t: ARCH=um KUnit: $passed passed, $nfail failed, $skipped skipped${why:+ ($why)}"
-			[ "$verdict" = ok ] || failed+=("$t on um: $why (see $res/kunit.txt)")
-			continue
-		fi
-		key=$(bisect_key "$a" "$commit")
-		if [ -f "$CACHE_DIR/bisect/$key" ]; then
-			log "topic $t: $a: this tree built before (cache $key)"
-			echo "build ok $a (built before, cache $key)" >>"$out_dir/$t.txt"
-			continue
-		fi
-		bdir=$BUILD_DIR/topics/$a
-		log "topic $t: building $a in $bdir (log: $bdir.build-$t.log)"
-		kernel_config "$a" "$wt" "$bdir"
-		t0=$SECONDS
-		if ! run_logged "$bdir.build-$t.log" kernel_make "$a" "$wt" "$bdir"; then
-			echo "build FAIL $a" >>"$out_dir/$t.txt"
-			failed+=("$t on $a: does not build alone (see $bdir.build-$t.log)")
-			continue
-		fi
-		echo "build ok $a ($((SECONDS - t0)) s)" >>"$out_dir/$t.txt"
-		mkdir -p "$CACHE_DIR/bisect"
-		: >"$CACHE_DIR/bisect/$key"
-	done
 done
 
 # --- earlier versions, for the range-diffs
@@ -165,13 +126,60 @@ for line in "${previous[@]}"; do
 	unset vcommit
 done
 git -C "$wt" checkout -q --force --detach "$BASE_COMMIT"
+# the topic trees (not their builds) are of this series: make posting may run
+sgit rev-parse series >"$out_dir/series.head"
+
+# --- pass 2: the builds
+failed=()
+for t in "${topics[@]}"; do
+	commit=$(sgit rev-parse "$(topic_ref "$t")")
+	git -C "$wt" checkout -q --force --detach "$commit"
+	git -C "$wt" clean -q -f -d -x
+	for a in $(topic_conf "$t" build); do
+		if [ "$a" = um ]; then
+			res=$out_dir/$t-um
+			rm -rf "$res"
+			log "topic $t: kunit.py build and run on ARCH=um"
+			t0=$SECONDS
+			kunit_um "$wt" "$BUILD_DIR/topics/um" "$res"
+			read -r _ passed nfail skipped errors < <(kunit_counts "$res/kunit.json")
+			verdict=ok why=''
+			if [ "$(cat "$res/qemu_exit")" -ne 0 ]; then verdict=FAIL why='timed out'
+			elif [ "$(cat "$res/splat_count")" -ne 0 ]; then verdict=FAIL why="splat: $(head -n 1 "$res/splats.txt")"
+			elif [ "$nfail" -ne 0 ] || [ "$errors" -ne 0 ]; then verdict=FAIL why="$nfail failed, $errors parse errors"
+			elif [ "$passed" -eq 0 ]; then verdict=FAIL why='no test passed'
+			fi
+			echo "kunit-um $verdict $passed passed, $nfail failed, $skipped skipped ($((SECONDS - t0)) s)${why:+: $why}" >>"$out_dir/$t.txt"
+			log "topic $t: ARCH=um KUnit: $passed passed, $nfail failed, $skipped skipped${why:+ ($why)}"
+			[ "$verdict" = ok ] || failed+=("$t on um: $why (see $res/kunit.txt)")
+			continue
+		fi
+		key=$(bisect_key "$a" "$commit")
+		if [ -f "$CACHE_DIR/bisect/$key" ]; then
+			log "topic $t: $a: this tree built before (cache $key)"
+			echo "build ok $a (built before, cache $key)" >>"$out_dir/$t.txt"
+			continue
+		fi
+		bdir=$BUILD_DIR/topics/$a
+		log "topic $t: building $a in $bdir (log: $bdir.build-$t.log)"
+		kernel_config "$a" "$wt" "$bdir"
+		t0=$SECONDS
+		if ! run_logged "$bdir.build-$t.log" kernel_make "$a" "$wt" "$bdir"; then
+			echo "build FAIL $a" >>"$out_dir/$t.txt"
+			failed+=("$t on $a: does not build alone (see $bdir.build-$t.log)")
+			continue
+		fi
+		echo "build ok $a ($((SECONDS - t0)) s)" >>"$out_dir/$t.txt"
+		mkdir -p "$CACHE_DIR/bisect"
+		: >"$CACHE_DIR/bisect/$key"
+	done
+done
 
 # the summary of every topic, the latest result of each
 for t in "${TOPICS[@]}"; do
 	[ -f "$out_dir/$t.txt" ] || continue
 	sed "s/^/$t: /" "$out_dir/$t.txt"
 done >"$RESULTS_DIR/topics.txt"
-sgit rev-parse series >"$out_dir/series.head"
 cat "$RESULTS_DIR/topics.txt"
 [ "${#failed[@]}" -eq 0 ] || die "$(printf '%s; ' "${failed[@]}")"
 log "${#topics[@]} topics apply alone to the base and build: ${topics[*]}"
