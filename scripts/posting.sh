@@ -334,10 +334,10 @@ post_topic() {
 	[ "$n" -eq "${#patchfiles[@]}" ] ||
 		die "topic $topic: refs/topics/$topic has $n commits, the series ${#patchfiles[@]} patches: run 'make topics'"
 
-	# per patch: recipients from get_maintainer.pl; those that every patch of
-	# the topic has go to every mail (the series Cc:), the others become Cc:
-	# trailers of their patch (b4 0.12 addresses a single patch no other way)
-	local global i c msg an ae ad add r a notes total_cc=0 signed_for=0 common=''
+	# per patch: recipients from get_maintainer.pl; those that go to every mail
+	# are the series Cc:, the others become Cc: trailers of their patch (b4 0.12
+	# addresses a single patch no other way)
+	local global i c msg an ae ad add r a notes total_cc=0 signed_for=0 common='' need
 	local -a recips_of=()
 	local -A count=() first_form=()
 	for i in "${!commits[@]}"; do
@@ -354,8 +354,12 @@ post_topic() {
 	global=" $(printf '%s\n' "$series_to" "$series_cc" | tr ',' '\n' | while read -r a; do
 		[ -z "$a" ] || addr_of "$a"
 	done | paste -sd' ' -) "
+	# "recipients all" (the default): every mail of the topic to everyone that
+	# get_maintainer.pl names for any of its patches; "own": a patch only to its own
+	need=$n
+	[ "$(topic_conf "$topic" recipients | head -n 1)" = own ] || need=1
 	for a in "${!count[@]}"; do
-		[ "${count[$a]}" -eq "$n" ] || continue
+		[ "${count[$a]}" -ge "$need" ] || continue
 		case "$global" in *" $a "*) continue ;; esac
 		[ "$a" != "${email,,}" ] || continue
 		common+="${common:+, }${first_form[$a]}"
@@ -461,7 +465,12 @@ post_topic() {
 		if [ -z "$prev_to" ] && wgit rev-parse -q --verify "refs/topics-prev/v$((rev - 1))/$topic-to" >/dev/null; then
 			prev_from=$(wgit rev-parse "refs/topics-prev/v$((rev - 1))/$topic-from")
 			prev_to=$(wgit rev-parse "refs/topics-prev/v$((rev - 1))/$topic-to")
-			prev_desc="v$((rev - 1)) was one series of several topics; its patches $(topic_conf "$topic" previous-patches | awk -v v=$((rev - 1)) '$1 == v { $1 = ""; sub(/^ /, ""); gsub(/ /, ", "); print }')"
+			local vtotal vnums
+			vtotal=$(git -C "$TOP" show "$(posting_conf previous | awk -v v=$((rev - 1)) '$1 == v { print $2 }'):series" 2>/dev/null |
+				grep -cv '^[[:space:]]*\(#\|$\)' || true)
+			vnums=$(topic_conf "$topic" previous-patches | awk -v v=$((rev - 1)) -v t="$vtotal" \
+				'$1 == v { for (i = 2; i <= NF; i++) printf "%s%d/%s", (i > 2 ? ", " : ""), $i + 0, t }')
+			prev_desc="v$((rev - 1)) was one series of several topics; these were its $vnums"
 		fi
 		# like with like: a tag of ours holds the patches as mailed (Cc: trailers,
 		# notes), a version from this repository's history the plain patches

@@ -184,7 +184,7 @@ arch_words() {
 testing_text() {
 	local topic=$1 s r out='' table stale line nums=() p built=() kunit='' words
 	local tfile=$RESULTS_DIR/topics/$topic.txt
-	echo "On the base below, under QEMU (TCG):"
+	echo "Tested on the base below; the guests ran in QEMU (TCG):"
 	echo
 	if [ -f "$tfile" ] && [ "$(cat "$RESULTS_DIR/topics/series.head" 2>/dev/null)" = "$head" ]; then
 		while read -r line; do
@@ -204,7 +204,7 @@ testing_text() {
 		done <"$tfile"
 		if grep -q '^apply ok' "$tfile"; then
 			words="These patches alone, applied with git am, build"
-			[ "${#built[@]}" -eq 0 ] || words+=" for $(printf '%s, ' "${built[@]}" | sed 's/, $//') (the configs below)"
+			[ "${#built[@]}" -eq 0 ] || words+=" for $(printf '%s, ' "${built[@]}" | sed 's/, $//') with DEBUG_VM, PROVE_LOCKING and DEBUG_PAGEALLOC (KASAN on x86_64 and arm64)"
 			[ -z "$kunit" ] || words+=", and $kunit"
 			echo "- $words." | fold -s -w 70 | sed 's/ *$//; 2,$s/^/  /'
 		fi

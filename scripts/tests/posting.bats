@@ -75,6 +75,7 @@ hdr() { sed -n '/^$/q; p' "$2" | sed -e ':a' -e 'N; $!ba' -e 's/\n[ \t]\+/ /g' |
 }
 
 @test "posting: b4's mails, each patch to its own maintainers; build/src/linux and KSRC untouched" {
+	echo 'recipients own' >>"$TOPIC_CONF_DIR/all.conf"
 	# a fix for stable: the tag stays a trailer, stable@ gets no mail
 	sed -i 's/^Signed-off-by: Tester <tester@example.org>$/&\nCc: stable@vger.kernel.org/' "$PATCHES"/0002-*.patch
 	run "$TOP/scripts/base.sh"
@@ -257,4 +258,13 @@ hdr() { sed -n '/^$/q; p' "$2" | sed -e ':a' -e 'N; $!ba' -e 's/\n[ \t]\+/ /g' |
 	POST_AS='no address' run "$TOP/scripts/posting.sh"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"is not 'Full Name <address>'"* ]]
+}
+
+@test "recipients all (the default): every mail to every maintainer of the topic, no Cc: trailers" {
+	post
+	for m in "$MAILS"/*.eml; do
+		hdr Cc "$m" | grep -q 'mm@example.org'
+		hdr Cc "$m" | grep -q 'x86@example.org'
+		[ -z "$(sed '1,/^$/d' "$m" | grep '^Cc: .*@example.org')" ]
+	done
 }
