@@ -204,7 +204,11 @@ testing_text() {
 		done <"$tfile"
 		if grep -q '^apply ok' "$tfile"; then
 			words="These patches alone, applied with git am, build"
-			[ "${#built[@]}" -eq 0 ] || words+=" for $(printf '%s, ' "${built[@]}" | sed 's/, $//') with DEBUG_VM, PROVE_LOCKING and DEBUG_PAGEALLOC (KASAN on x86_64 and arm64)"
+			if [ "${#built[@]}" -gt 0 ]; then
+				words+=" for $(printf '%s, ' "${built[@]}" | sed 's/, $//; s/\(.*\), /\1 and /')"
+				[ "${#built[@]}" -eq 1 ] || words+=", each"
+				words+=" with DEBUG_VM, PROVE_LOCKING and DEBUG_PAGEALLOC (KASAN on x86_64 and arm64)"
+			fi
 			[ -z "$kunit" ] || words+=", and $kunit"
 			echo "- $words." | fold -s -w 70 | sed 's/ *$//; 2,$s/^/  /'
 		fi
@@ -260,12 +264,13 @@ testing_text() {
 		    return '%d/%d' % (order.index(num) + 1, len(order)) if num in order else num
 		def ks(nums):
 		    nums = sorted(nums, key=lambda x: order.index(x) if x in order else 99)
-		    return ', '.join(k_of(x) for x in nums)
+		    w = [k_of(x) for x in nums]
+		    return ' and '.join([', '.join(w[:-1]), w[-1]] if len(w) > 1 else w)
 		def before_words(tree):
 		    if tree.startswith('base+'):
 		        return 'the base plus %s alone' % ks(tree[5:].split('+'))
 		    if tree.startswith('series-'):
-		        return 'everything but %s' % ks(tree[7:].split('-'))
+		        return 'all of this work except %s' % ks(tree[7:].split('-'))
 		    return tree
 		desc = {'um': 'ARCH=um'}
 		for run in {l['run'] for l in lines}:

@@ -89,7 +89,7 @@ for t in "${SELECTED_TOPICS[@]}"; do
 				failed+=("$t: $name does not apply to $BASE_RELEASE")
 			fi
 		fi
-		subj=$(sed -n 's/^Subject: \(\[[^]]*\] \)\{0,1\}//p' "$p" | head -n 1)
+		subj=$(mail_header Subject "$p" | sed 's/^Subject: \(\[[^]]*\] \)\{0,1\}//')
 		echo "$t: patch ${name:0:4} ($subj) $how" >>"$report"
 		log "topic $t: ${name:0:4} $how"
 		[ "$how" = 'DOES NOT APPLY' ] && continue
