@@ -52,22 +52,8 @@ else
 fi
 
 # Our clone shares the origin's objects (alternates) and writes nothing there.
-if [ -d "$SRC_DIR/.git" ] && [ "$(sgit config --get mmseries.origin || true)" != "$BASE_ORIGIN" ]; then
-	log "build/src/linux came from another base: removing it"
-	rm -rf "$SRC_DIR" "$BUILD_DIR/wt"
-fi
-if [ ! -d "$SRC_DIR/.git" ]; then
-	log "cloning $BASE_ORIGIN (shared, read-only for the origin)"
-	mkdir -p "$(dirname "$SRC_DIR")"
-	git clone -q --shared --no-tags --no-checkout "$BASE_ORIGIN" "$SRC_DIR"
-	sgit config mmseries.origin "$BASE_ORIGIN"
-	sgit config advice.detachedHead false
-fi
-# our commits (git am) carry the project's identity, not the user tree's
-for key in user.name user.email; do
-	val=$(git -C "$TOP" config --get "$key" || true)
-	[ -z "$val" ] || sgit config "$key" "$val"
-done
+# (the worktrees of build/wt are made from it and go with it)
+own_clone "$SRC_DIR" "$BASE_ORIGIN" "$BUILD_DIR/wt"
 sgit cat-file -e "$BASE_COMMIT^{commit}" || die "commit $BASE_COMMIT is not in $BASE_ORIGIN"
 sgit branch -f base "$BASE_COMMIT"
 if ! sgit rev-parse -q --verify HEAD >/dev/null || [ -n "$(sgit status --porcelain 2>/dev/null | head -n 1)" ] ||

@@ -28,8 +28,5 @@ kunit_um "$SRC_DIR" "$BUILD_DIR/kernel/um" "$out"
 cat "$out/kunit.txt"
 read -r _ passed failed skipped errors < <(kunit_counts "$out/kunit.json")
 log "ARCH=um: $passed passed, $failed failed, $skipped skipped, $errors parse errors"
-[ "$(cat "$out/qemu_exit")" -eq 0 ] || die "the ARCH=um kernel timed out (see $out/kernel.log)"
-[ "$(cat "$out/splat_count")" -eq 0 ] || die "splat in the ARCH=um kernel log: $(head -n 3 "$out/splats.txt")"
-[ "$failed" -eq 0 ] || die "$failed KUnit test(s) failed or crashed on ARCH=um (see $out/kunit.txt)"
-[ "$errors" -eq 0 ] || die "kunit.py found $errors errors in the ARCH=um KTAP (see $out/kunit.txt)"
-[ "$passed" -gt 0 ] || die "no KUnit test passed on ARCH=um (see $out/kunit.txt)"
+why=$(kunit_um_verdict "$out")
+[ -z "$why" ] || die "$why (see $out/kunit.txt, $out/kernel.log)"

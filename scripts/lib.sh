@@ -396,6 +396,30 @@ load_base() {
 # git in our clone
 sgit() { git -C "$SRC_DIR" "$@"; }
 
+# own_clone DIR ORIGIN [STALE...]: DIR is our shared clone of the repository
+# ORIGIN (which it never writes to), made if missing; a clone of another
+# origin is removed first, with the STALE paths made from it.  Our commits
+# there (git am) carry the project's identity, not the origin's.
+own_clone() {
+	local dir=$1 origin=$2 key val
+	shift 2
+	if [ -d "$dir/.git" ] && [ "$(git -C "$dir" config --get mmseries.origin || true)" != "$origin" ]; then
+		log "$dir came from another origin: removing it"
+		rm -rf "$dir" "$@"
+	fi
+	if [ ! -d "$dir/.git" ]; then
+		log "cloning $origin into $dir (shared, read-only for the origin)"
+		mkdir -p "$(dirname "$dir")"
+		git clone -q --shared --no-tags --no-checkout "$origin" "$dir"
+		git -C "$dir" config mmseries.origin "$origin"
+		git -C "$dir" config advice.detachedHead false
+	fi
+	for key in user.name user.email; do
+		val=$(git -C "$TOP" config --get "$key" || true)
+		[ -z "$val" ] || git -C "$dir" config "$key" "$val"
+	done
+}
+
 # require_series: the series branch must exist and sit on the recorded base.
 require_series() {
 	load_base
@@ -766,6 +790,25 @@ kunit_counts() {
 		except (OSError, ValueError, KeyError):
 		    print(0, 0, 0, 0, 1)
 	PY
+}
+
+# kunit_um_verdict OUTDIR: why the kunit_um run in OUTDIR failed (it timed
+# out, a splat, a failed or crashed test, a KTAP parse error, no test
+# passed), or nothing if it passed; the first reason found, in that order
+kunit_um_verdict() {
+	local out=$1 passed failed errors
+	read -r _ passed failed _ errors < <(kunit_counts "$out/kunit.json")
+	if [ "$(cat "$out/qemu_exit")" -ne 0 ]; then
+		echo "the ARCH=um kernel timed out"
+	elif [ "$(cat "$out/splat_count")" -ne 0 ]; then
+		echo "splat in the ARCH=um kernel log: $(head -n 3 "$out/splats.txt")"
+	elif [ "$failed" -ne 0 ]; then
+		echo "$failed KUnit test(s) failed or crashed on ARCH=um"
+	elif [ "$errors" -ne 0 ]; then
+		echo "kunit.py found $errors errors in the ARCH=um KTAP"
+	elif [ "$passed" -eq 0 ]; then
+		echo "no KUnit test passed on ARCH=um"
+	fi
 }
 
 # kunit_um SRCTREE BUILDDIR OUTDIR [FILTER]: the tree's own

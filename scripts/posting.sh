@@ -204,6 +204,14 @@ addr_of() {
 	a=$(sed -n 's/.*<\([^>]*\)>.*/\1/p; /</!p' <<<"$1" | head -n 1)
 	echo "${a,,}"
 }
+# addr_set LIST...: the addresses of comma-separated "Name <addr>" lists,
+# lower case, separated by spaces
+addr_set() {
+	local a
+	printf '%s\n' "$@" | tr ',' '\n' | while read -r a; do
+		[ -z "$a" ] || addr_of "$a"
+	done | paste -sd' ' -
+}
 # patch_notes FILE: the notes of a git format-patch file, the text between
 # its first "---" line and the diffstat (or the diff), without blank edges
 patch_notes() {
@@ -351,9 +359,7 @@ post_topic() {
 			first_form[$a]=${first_form[$a]:-$r}
 		done < <(sort -u <<<"${recips_of[$i]}")
 	done
-	global=" $(printf '%s\n' "$series_to" "$series_cc" | tr ',' '\n' | while read -r a; do
-		[ -z "$a" ] || addr_of "$a"
-	done | paste -sd' ' -) "
+	global=" $(addr_set "$series_to" "$series_cc") "
 	# "recipients all" (the default): every mail of the topic to everyone that
 	# get_maintainer.pl names for any of its patches; "own": a patch only to its own
 	need=$n
@@ -367,9 +373,7 @@ post_topic() {
 	if [ -n "$common" ]; then
 		common=$(tr ',' '\n' <<<"$common" | sed 's/^ *//' | sort | paste -sd, - | sed 's/,/, /g')
 		series_cc+="${series_cc:+, }$common"
-		global=" $(printf '%s\n' "$series_to" "$series_cc" | tr ',' '\n' | while read -r a; do
-			[ -z "$a" ] || addr_of "$a"
-		done | paste -sd' ' -) "
+		global=" $(addr_set "$series_to" "$series_cc") "
 	fi
 	msgs=() anames=() aemails=() adates=()
 	for i in "${!commits[@]}"; do

@@ -35,19 +35,7 @@ debian_base
 stable_origin=$BASE_ORIGIN stable_commit=$BASE_COMMIT stable_desc=$BASE_DESC
 src=$BUILD_DIR/src/stable
 stgit() { git -C "$src" "$@"; }
-if [ -d "$src/.git" ] && [ "$(stgit config --get mmseries.origin || true)" != "$stable_origin" ]; then
-	rm -rf "$src"
-fi
-if [ ! -d "$src/.git" ]; then
-	log "cloning the stable tree ($stable_desc)"
-	git clone -q --shared --no-tags --no-checkout "$stable_origin" "$src"
-	stgit config mmseries.origin "$stable_origin"
-	stgit config advice.detachedHead false
-fi
-for key in user.name user.email; do
-	val=$(git -C "$TOP" config --get "$key" || true)
-	[ -z "$val" ] || stgit config "$key" "$val"
-done
+own_clone "$src" "$stable_origin"
 stgit am --abort >/dev/null 2>&1 || true
 trap 'rc=$?; stgit am --abort >/dev/null 2>&1 || true; stage_end $rc' EXIT
 report=$RESULTS_DIR/stable.txt

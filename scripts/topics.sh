@@ -142,13 +142,11 @@ for t in "${topics[@]}"; do
 			log "topic $t: kunit.py build and run on ARCH=um"
 			t0=$SECONDS
 			kunit_um "$wt" "$BUILD_DIR/topics/um" "$res"
-			read -r _ passed nfail skipped errors < <(kunit_counts "$res/kunit.json")
-			verdict=ok why=''
-			if [ "$(cat "$res/qemu_exit")" -ne 0 ]; then verdict=FAIL why='timed out'
-			elif [ "$(cat "$res/splat_count")" -ne 0 ]; then verdict=FAIL why="splat: $(head -n 1 "$res/splats.txt")"
-			elif [ "$nfail" -ne 0 ] || [ "$errors" -ne 0 ]; then verdict=FAIL why="$nfail failed, $errors parse errors"
-			elif [ "$passed" -eq 0 ]; then verdict=FAIL why='no test passed'
-			fi
+			read -r _ passed nfail skipped _ < <(kunit_counts "$res/kunit.json")
+			why=$(kunit_um_verdict "$res")
+			verdict=ok
+			[ -z "$why" ] || verdict=FAIL
+			why=${why%%$'\n'*}
 			echo "kunit-um $verdict $passed passed, $nfail failed, $skipped skipped ($((SECONDS - t0)) s)${why:+: $why}" >>"$out_dir/$t.txt"
 			log "topic $t: ARCH=um KUnit: $passed passed, $nfail failed, $skipped skipped${why:+ ($why)}"
 			[ "$verdict" = ok ] || failed+=("$t on um: $why (see $res/kunit.txt)")
