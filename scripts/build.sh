@@ -83,6 +83,11 @@ build_arch() {
 		file /lib/modules/test_vmalloc.ko $out/lib/test_vmalloc.ko 0644 0 0
 		file /lib/modules/lkdtm.ko $out/drivers/misc/lkdtm/lkdtm.ko 0644 0 0
 	LIST
+	# the pmem drivers, where the config builds them as modules (pmem.config):
+	# the pmem runs' init loads them, so that their regions appear after it
+	for m in drivers/nvdimm/of_pmem.ko drivers/nvdimm/nd_pmem.ko; do
+		[ ! -f "$out/$m" ] || echo "file /lib/modules/${m##*/} $out/$m 0644 0 0" >>"$guest/initramfs.list"
+	done
 	"$out/usr/gen_init_cpio" "$guest/initramfs.list" >"$out/initramfs.cpio" ||
 		die "$arch: gen_init_cpio failed"
 	cat >"$res/build-$arch.json" <<-JSON

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # proof.sh - each test fails without the patches it proves and passes with them.
 #
-# For every line of configs/proof.conf (a KUnit suite, a guest run, the
-# patches it proves, the "before" patches):
+# For every line of configs/proof.conf (a KUnit suite or a guest test, a
+# guest run, the patches it proves, the "before" patches):
 #   (a) before: the base plus the "before" patches (git am in our worktree
 #       build/wt/proof), built out of tree in build/proof/<arch> (one build per
 #       distinct tree and arch, incremental, ccache) and booted with
@@ -12,14 +12,16 @@
 # The run "um" is no guest: the tree's kunit.py builds and runs an ARCH=um
 # kernel (configs/kunit/um.kunitconfig), the before trees in build/proof/um,
 # the series in build/kernel/um (scripts/kunit-um.sh).
-# Guests boot with mmseries.kunit_only=1 (no guest tests), the run's QEMU
+# Guests boot with mmseries.kunit_only=1 (no guest tests, unless the run's
+# own mmseries.* option selects one, as the pmem runs do), the run's QEMU
 # settings and time limit; each console is parsed by the tree's kunit.py.
 # Per test case: proven when it FAILs or ERRORs on (a) and PASSes on (b).
 # Flagged (shown, not fatal): a case that passes or skips on (a) proves
 # nothing by itself.  The stage fails when a case does not pass on (b), a
 # line proves no case at all, or an (b) run has a splat.
 #
-# Environment: PROOF (only the lines of one suite), BUILD_DIR, CACHE_DIR, JOBS
+# Environment: PROOF (only the lines of the suites this glob matches, e.g.
+#              'vmemmap_pmem_*'), BUILD_DIR, CACHE_DIR, JOBS
 # Output: build/results/proof.md, proof.json; build/results/proof/<boot>/ per boot
 # Needs: make build (the series' kernels and initramfs of the runs' arches)
 
@@ -64,7 +66,8 @@ while read -r suite run proves before rest; do
 		die "configs/proof.conf: unknown run '$run' (configs/qemu/*.conf, or um)"
 	case "$before" in [+-][0-9]*) ;; *) die "configs/proof.conf: before '$before' is neither +NNNN,... nor -NNNN,..." ;; esac
 	for n in $(echo "${before#[+-]}" | tr ',' ' '); do patch_file "$n" >/dev/null; done
-	[ -z "${PROOF:-}" ] || [ "$PROOF" = "$suite" ] || continue
+	# shellcheck disable=SC2254 # PROOF is a glob on purpose
+	[ -z "${PROOF:-}" ] || case "$suite" in $PROOF) ;; *) continue ;; esac
 	rows+=("$suite $run $proves $before")
 done <"$CONFIG_DIR/proof.conf"
 [ "${#rows[@]}" -gt 0 ] || die "no line of configs/proof.conf is for PROOF=${PROOF:-}"
@@ -162,13 +165,14 @@ proof_boot() {
 	local name=$1 run=$2 img=$3 filter=$4 dir=$res/$1 t0=$SECONDS rc=0
 	# (HOTPLUG*: set by the arm64 confs, not used here)
 	# shellcheck disable=SC2034
-	local ARCH QEMU QEMU_ARGS APPEND TIMEOUT HOTPLUG='' HOTPLUG_SIZE='' qemu_args=()
+	local ARCH QEMU QEMU_ARGS APPEND TIMEOUT HOTPLUG='' HOTPLUG_SIZE='' PMEM='' qemu_args=() pm=() r
 	# shellcheck source=configs/qemu/x86_64.conf
 	. "$CONFIG_DIR/qemu/$run.conf"
 	read -ra qemu_args <<<"$QEMU_ARGS"
+	for r in $PMEM; do pm+=(--pmem "$r"); done
 	mkdir -p "$dir"
 	log "boot $name${filter:+ (kunit.filter_glob=$filter)}"
-	python3 "$TOP/scripts/qemu_run.py" --log "$dir/console.log" --timeout "$TIMEOUT" -- \
+	python3 "$TOP/scripts/qemu_run.py" --log "$dir/console.log" --timeout "$TIMEOUT" "${pm[@]}" -- \
 		"$QEMU" "${qemu_args[@]}" -kernel "$img" -initrd "$BUILD_DIR/kernel/$ARCH/initramfs.cpio" \
 		-append "$APPEND mmseries.kunit_only=1${filter:+ kunit.filter_glob=$filter}" >"$dir/qemu_run.txt" 2>&1 || rc=$?
 	tr -d '\r' <"$dir/console.log" >"$dir/kernel.log"

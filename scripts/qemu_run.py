@@ -4,12 +4,14 @@
 hot-plug over QMP.
 
 Usage: qemu_run.py --log FILE --timeout SECONDS [--hotplug KINDS --cycles N
-                   --size SIZE --ktap FILE] -- qemu-system-... ARGS
+                   --size SIZE --ktap FILE] [--pmem ADDR+SIZE ...]
+                   -- qemu-system-... ARGS
 
 The guest console (serial on stdio) goes to --log.  QEMU is killed after
 --timeout seconds, not counting the hot-plug cycles, whose every step has
 its own time limit (exit 124), 60 s after an Oops/panic/BUG line if the
-guest has not finished by then (exit 125), or on SIGINT/SIGTERM (exit 130);
+guest has not finished by then, 10 s if its init has printed @@DONE
+(exit 125), or on SIGINT/SIGTERM (exit 130);
 its process group is always cleaned up.
 
 With --hotplug "pc-dimm virtio-mem", QMP is added on a unix socket.  When
@@ -28,12 +30,19 @@ After each cycle, MemTotal and the memory block count the guest reports
 ("@@MEM ...") must be back at their start values.  The results are written
 as KTAP to --ktap; then "quit" is written to the guest console and QEMU is
 left to finish.  Exit status: QEMU's, or 1 if a hot-plug step failed.
+
+With --pmem ADDR+SIZE (arm64 virt, direct kernel boot), the machine's own
+device tree is dumped by QEMU with the same command line (-machine
+dumpdtb=), a "pmem-region" node (drivers/nvdimm/of_pmem.c) with one reg
+entry per --pmem is added with fdtput, and the guest boots with -dtb.  The
+ranges must be guest RAM that the kernel is told to leave alone (mem=).
 """
 import argparse
 import json
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -43,9 +52,12 @@ import threading
 import time
 
 MEM_RE = re.compile(r'@@MEM total_kb=(\d+) blocks=(\d+) online=(\d+)')
-# a guest that printed one of these gets CRASH_GRACE seconds to finish
+# a guest that printed one of these gets CRASH_GRACE seconds to finish, or
+# DONE_GRACE once its init has printed @@DONE (after an Oops, the reboot
+# can hang on a lock that the dead task holds)
 CRASH_RE = re.compile(r'Oops|Kernel panic|BUG: |kernel BUG at')
 CRASH_GRACE = 60
+DONE_GRACE = 10
 
 
 class Guest:
@@ -57,6 +69,7 @@ class Guest:
                                      stderr=subprocess.STDOUT, start_new_session=True)
         self.ready = threading.Event()
         self.crashed_at = None     # when the first crash line was seen
+        self.done = False          # the init printed @@DONE
         self.mem = None            # latest (total_kb, blocks, online)
         self.mem_changed = threading.Condition()
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -69,6 +82,8 @@ class Guest:
             self.log.flush()
             if '@@HOTPLUG-READY' in line:
                 self.ready.set()
+            if '@@DONE' in line:
+                self.done = True
             if self.crashed_at is None and CRASH_RE.search(line):
                 self.crashed_at = time.monotonic()
             m = MEM_RE.search(line)
@@ -177,6 +192,28 @@ def parse_size(text):
     return int(text[:-1]) * units[text[-1].upper()] if text[-1].upper() in units else int(text)
 
 
+def parse_region(text):
+    """ADDR+SIZE (numbers in C syntax) -> (addr, size)"""
+    addr, size = text.split('+')
+    return int(addr, 0), int(size, 0)
+
+
+def pmem_dtb(cmd, regions, path):
+    """The QEMU command line booting a device tree with a pmem-region node."""
+    dump = subprocess.run(cmd + ['-machine', f'dumpdtb={path}'], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=120, check=False)
+    if dump.returncode != 0 or not os.path.exists(path):
+        raise RuntimeError(f'QEMU could not dump the device tree: {dump.stderr.strip()}')
+    node = f'/pmem@{regions[0][0]:x}'
+    cells = []
+    for addr, size in regions:
+        cells += [f'{addr >> 32:x}', f'{addr & 0xffffffff:x}', f'{size >> 32:x}', f'{size & 0xffffffff:x}']
+    for fdt in (['-c', path, node], ['-t', 's', path, node, 'compatible', 'pmem-region'],
+                ['-t', 'x', path, node, 'reg'] + cells):
+        subprocess.run(['fdtput'] + fdt, check=True)
+    return cmd + ['-dtb', path]
+
+
 def dimm_slots(cmd):
     """The number of DIMM slots of the QEMU command line (-m ...,slots=N)."""
     for arg in cmd:
@@ -244,14 +281,27 @@ def main():
     ap.add_argument('--cycles', type=int, default=10)
     ap.add_argument('--size', default='512M')
     ap.add_argument('--ktap')
+    ap.add_argument('--pmem', action='append', default=[], metavar='ADDR+SIZE')
     ap.add_argument('cmd', nargs=argparse.REMAINDER)
     args = ap.parse_args()
     cmd = args.cmd[1:] if args.cmd[:1] == ['--'] else args.cmd
     if not cmd:
         ap.error('no QEMU command line after --')
     kinds = args.hotplug.split()
+    try:
+        regions = [parse_region(r) for r in args.pmem]
+    except ValueError:
+        ap.error(f'--pmem takes ADDR+SIZE (e.g. 0xa0000000+0x1000000), not {args.pmem}')
     tmp = tempfile.mkdtemp(prefix='qemu-run-')
     qmp_path = os.path.join(tmp, 'qmp.sock')
+    dtb_path = os.path.join(tmp, 'pmem.dtb')
+    if regions:
+        try:
+            cmd = pmem_dtb(cmd, regions, dtb_path)
+        except (RuntimeError, OSError, subprocess.SubprocessError) as err:
+            print(f'qemu_run: --pmem: {err}', file=sys.stderr)
+            shutil.rmtree(tmp, ignore_errors=True)
+            return 2
     if kinds:
         cmd += ['-qmp', f'unix:{qmp_path},server=on,wait=off']
     cmd += ['-serial', 'stdio']
@@ -286,11 +336,12 @@ def main():
                 results.append(('hotplug start', False, 'the guest never printed @@HOTPLUG-READY'))
             guest.send('quit\n')
         while guest.proc.poll() is None and time.monotonic() < deadline:
-            if guest.crashed_at and time.monotonic() - guest.crashed_at > CRASH_GRACE:
+            if guest.crashed_at and (time.monotonic() - guest.crashed_at >
+                                     (DONE_GRACE if guest.done else CRASH_GRACE)):
                 break
             time.sleep(0.5)
         if guest.proc.poll() is None and guest.crashed_at:
-            print(f'qemu_run: the guest crashed and did not finish within {CRASH_GRACE}s: killing QEMU',
+            print(f'qemu_run: the guest crashed and did not finish: killing QEMU',
                   file=sys.stderr)
             rc = 125
         elif guest.proc.poll() is None:
@@ -304,11 +355,7 @@ def main():
             write_ktap(args.ktap, results)
         for name, ok, diag in results:
             print(f'qemu_run: {"ok  " if ok else "FAIL"} {name}: {diag}')
-        try:
-            os.unlink(qmp_path)
-        except OSError:
-            pass
-        os.rmdir(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
     if rc == 0 and any(not ok for _, ok, _ in results):
         rc = 1
     return rc

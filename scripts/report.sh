@@ -176,6 +176,7 @@ arch_words() {
 	i386) echo "i386 with PAE" ;;
 	arm64) echo "arm64 (4K pages)" ;;
 	arm64-64k) echo "arm64 with 64K pages" ;;
+	arm64-16k) echo "arm64 with 16K pages" ;;
 	um) echo "ARCH=um" ;;
 	*) echo "$1" ;;
 	esac
