@@ -24,6 +24,8 @@
  *   kunit_rerun    re-run a built-in KUnit suite through debugfs now that
  *                  the tests above have churned the vmalloc area and the
  *                  page tables, and report its results as a subtest
+ *   vmemmap_pmem   (its own boots) remove pmem namespaces whose memmaps
+ *                  share vmemmap pages, and check what stays mapped
  *
  * Kernel command line options (mmseries.*):
  *   mmseries.iters=N     mmap_stress iterations (default 200)
@@ -42,6 +44,9 @@
  *                        the built-in KUnit suites alone (make proof)
  *   mmseries.provoke=X   write X to LKDTM's provoke-crash/DIRECT first
  *                        (e.g. WARNING): the harness's own negative test
+ *   mmseries.pmem=S      instead of the tests, the vmemmap_pmem scenario S
+ *                        (shared, unaligned) on the pmem regions of the
+ *                        device tree (configs/qemu/arm64-64k-pmem*.conf)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -419,6 +424,460 @@ static int test_exec(int nr)
 	return 0;
 }
 
+/* ---- vmemmap_pmem (mmseries.pmem=shared|unaligned) ---- */
+
+/*
+ * Memory hot-remove of ZONE_DEVICE memory in 2M sub-section units, through
+ * the pmem driver (the arm64-64k-pmem* and arm64-16k-pmem* runs).  Each
+ * region of the device tree's "pmem-region" node (of_pmem) has one raw
+ * namespace, which nd_pmem binds and memmaps with devm_memremap_pages();
+ * unbinding the namespace from nd_pmem removes that memmap again
+ * (memunmap_pages()).  Both drivers are modules, loaded here, so that a
+ * probe that oopses does so after init has started.  The run's PMEM=
+ * places the regions:
+ *
+ *   shared:    two regions whose memmaps share one vmemmap page and own no
+ *              other (64K pages: 16M each at the start of a section, memmap
+ *              16K each with a 64-byte struct page).  Unbinding the first
+ *              must leave that page mapped; unbinding the second must then
+ *              work and free it.
+ *   unaligned: one region whose memmap ends part-way into a vmemmap page,
+ *              at an offset no larger than the one it starts at (64K pages:
+ *              64M, 16M into a section, memmap [16K, 80K) of the
+ *              section's).  Binding must map every page of it; unbinding
+ *              must free them all.
+ *   altmap:    two regions as fsdax namespaces with their memmap in the
+ *              device (64K pages: 96M each, memmaps [0, 96K) and [96K,
+ *              192K)): the page they share must come from the page
+ *              allocator, their own pages from their altmaps, and removing
+ *              the upper one must keep the shared page, without a warning.
+ *
+ * The oracle is the kernel page-table dump (debugfs): the vmemmap pages that
+ * are mapped, and that only the boot memory's memmap is left once every
+ * region is gone (the regions are in a section of their own, whose memmap
+ * is not next to the boot memory's).  A step that may oops (on a kernel
+ * without the fix it touches unmapped struct pages) runs in a child with a
+ * deadline, and the kernel's taint flags D and W are checked after it, so
+ * that the case fails by its assertion, not only by the splat.
+ */
+#define PMEM_MAX 8
+#define ND_DEV "/sys/bus/nd/devices"
+#define ND_PMEM "/sys/bus/nd/drivers/nd_pmem"
+#define TAINT_DIE (1L << 7)			/* D: the kernel oopsed */
+#define TAINT_DIE_WARN (TAINT_DIE | (1L << 9))	/* D, or W: it warned */
+
+struct pmem_ns {
+	int id;				/* namespace<id>.0 */
+	unsigned long long start, size;
+};
+
+static char ktap_buf[8192];
+static size_t ktap_len;
+
+#define kt(...) (ktap_len += snprintf(ktap_buf + ktap_len, sizeof(ktap_buf) - ktap_len, __VA_ARGS__))
+
+static long taint(void)
+{
+	char buf[32];
+
+	return read_file("/proc/sys/kernel/tainted", buf, sizeof(buf)) > 0 ? atol(buf) : -1;
+}
+
+/* the namespaces of the pmem regions, by address; returns how many */
+static int pmem_namespaces(struct pmem_ns *ns)
+{
+	char path[96], buf[64];
+	int i, j, n = 0;
+
+	for (i = 0; i < PMEM_MAX; i++) {
+		snprintf(path, sizeof(path), ND_DEV "/namespace%d.0/resource", i);
+		if (read_file(path, buf, sizeof(buf)) <= 0)
+			continue;
+		ns[n].id = i;
+		ns[n].start = strtoull(buf, NULL, 0);
+		snprintf(path, sizeof(path), ND_DEV "/namespace%d.0/size", i);
+		ns[n].size = read_file(path, buf, sizeof(buf)) > 0 ? strtoull(buf, NULL, 0) : 0;
+		for (j = n; j > 0 && ns[j - 1].start > ns[j].start; j--) {
+			struct pmem_ns t = ns[j];
+
+			ns[j] = ns[j - 1];
+			ns[j - 1] = t;
+		}
+		n++;
+	}
+	return n;
+}
+
+static int nd_bound(const char *name)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), ND_PMEM "/%s", name);
+	return access(path, F_OK) == 0;
+}
+
+static int pmem_bound(int id)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "namespace%d.0", id);
+	return nd_bound(name);
+}
+
+/*
+ * Wait up to @secs for @want namespaces, all bound to nd_pmem (probing is
+ * asynchronous), or until the kernel oopses.  Polls sysfs without taking
+ * any device lock, so that it also returns on a kernel whose probe oopsed.
+ * Returns how many are bound.
+ */
+static int pmem_wait_bound(struct pmem_ns *ns, int want, int secs)
+{
+	int n = 0, bound = 0, i, tick;
+
+	for (tick = 0; tick <= secs * 4; tick++) {
+		n = pmem_namespaces(ns);
+		for (bound = 0, i = 0; i < n; i++)
+			bound += pmem_bound(ns[i].id);
+		if ((n >= want && bound == n) || (taint() & TAINT_DIE))
+			break;
+		usleep(250000);
+	}
+	return n >= want ? bound : 0;
+}
+
+/* wait up to @secs for @want namespaces, or an oops; returns how many */
+static int pmem_wait_namespaces(struct pmem_ns *ns, int want, int secs)
+{
+	int n = 0, tick;
+
+	for (tick = 0; tick <= secs * 4; tick++) {
+		n = pmem_namespaces(ns);
+		if (n >= want || (taint() & TAINT_DIE))
+			break;
+		usleep(250000);
+	}
+	return n;
+}
+
+/* wait up to @secs for device @name to be bound to nd_pmem, or an oops */
+static int nd_wait_bound(const char *name, int secs)
+{
+	int tick;
+
+	for (tick = 0; tick <= secs * 4; tick++) {
+		if (nd_bound(name))
+			return 1;
+		if (taint() & TAINT_DIE)
+			break;
+		usleep(250000);
+	}
+	return 0;
+}
+
+/*
+ * Bind (@bind) or unbind device @name to or from nd_pmem in a child, which
+ * may oops; 0 if the child finished within @secs and the device is then
+ * bound or unbound.  A child that oopsed may never be reaped (it dies
+ * holding the device lock), so it is polled, for a second more once the
+ * kernel has oopsed.
+ */
+static int nd_bind(const char *name, int bind, int secs)
+{
+	long died = taint() & TAINT_DIE;
+	int st = 0, tick;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0)
+		_exit(write_file(bind ? ND_PMEM "/bind" : ND_PMEM "/unbind", name) ? 1 : 0);
+	if (pid < 0)
+		return -1;
+	for (tick = 0; tick <= secs * 4; tick++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) && WEXITSTATUS(st) == 0 && nd_bound(name) == bind ? 0 : -1;
+		if (!died && (taint() & TAINT_DIE)) {
+			died = 1;
+			secs = tick / 4 + 1;
+		}
+		usleep(250000);
+	}
+	kt("    # %s %s: no exit within %ds\n", bind ? "bind" : "unbind", name, secs);
+	return -1;
+}
+
+static int pmem_unbind(int id, int secs)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "namespace%d.0", id);
+	return nd_bind(name, 0, secs);
+}
+
+/*
+ * The vmemmap pages mapped, from the page-table dump: the bytes mapped in
+ * all (*total), and in the mapped range that begins the vmemmap, which is
+ * the boot memory's memmap (*first).  Returns the number of mapped ranges
+ * (adjacent mapped lines count as one), or -1.  Not once the kernel has
+ * oopsed: the dump takes get_online_mems(), and a task that died in
+ * memunmap_pages() holds the hot-plug lock for ever.
+ */
+static int vmemmap_mapped(unsigned long long *total, unsigned long long *first)
+{
+	static char dump[1 << 20];
+	unsigned long long s, e, last_end = 0;
+	const char *path = ptdump_path();
+	char *p, *q, *eol;
+	int ranges = 0, in = 0;
+
+	*total = *first = 0;
+	if (taint() & TAINT_DIE) {
+		kt("    # the kernel oopsed: no page-table dump\n");
+		return -1;
+	}
+	if (!path || read_file(path, dump, sizeof(dump)) <= 0)
+		return -1;
+	for (p = dump; *p; p = eol + 1) {
+		int tokens = 0;
+
+		eol = strchr(p, '\n');
+		if (!eol)
+			break;
+		*eol = 0;
+		if (strstr(p, "vmemmap start")) {
+			in = 1;
+			continue;
+		}
+		if (strstr(p, "vmemmap end"))
+			break;
+		if (!in || strncmp(p, "0x", 2))
+			continue;
+		s = strtoull(p, &q, 16);
+		if (*q != '-')
+			continue;
+		e = strtoull(q + 1, &q, 16);
+		/* "<size> <level>" and then the attributes, if it is mapped */
+		for (; *q; tokens++) {
+			while (*q == ' ')
+				q++;
+			if (!*q)
+				break;
+			while (*q && *q != ' ')
+				q++;
+		}
+		if (tokens <= 2)
+			continue;
+		if (s != last_end || !ranges)
+			ranges++;
+		if (ranges == 1)
+			*first += e - s;
+		*total += e - s;
+		last_end = e;
+	}
+	return ranges;
+}
+
+/* one KTAP result line; returns 1 if it failed */
+static int kt_case(int nr, int ok, const char *name)
+{
+	kt("    %s %d %s\n", ok ? "ok" : "not ok", nr, name);
+	return !ok;
+}
+
+static int pmem_shared(void)
+{
+	unsigned long long t0, f0, t1, f1, t2, f2;
+	struct pmem_ns ns[PMEM_MAX];
+	int bad = 0, ok, r0, r2, bound;
+	long taint0 = taint();
+
+	kt("    1..4\n");
+	bound = pmem_wait_bound(ns, 2, 120);
+	r0 = vmemmap_mapped(&t0, &f0);
+	kt("    # %d namespaces bound; vmemmap: %d mapped ranges, %lluK (boot memory %lluK)\n",
+	   bound, r0, t0 >> 10, f0 >> 10);
+	if (bound >= 2)
+		kt("    # A = namespace%d.0 [0x%llx, +%lluM), B = namespace%d.0 [0x%llx, +%lluM)\n",
+		   ns[0].id, ns[0].start, ns[0].size >> 20, ns[1].id, ns[1].start, ns[1].size >> 20);
+	ok = bound == 2 && r0 >= 2;
+	bad += kt_case(1, ok, "regions_memmapped");
+	if (!ok) {
+		kt("    ok 2 first_removal_keeps_shared_page # SKIP no two memmapped regions\n");
+		kt("    ok 3 second_removal_works # SKIP\n    ok 4 last_removal_frees_shared_page # SKIP\n");
+		return 1;
+	}
+
+	ok = pmem_unbind(ns[0].id, 60) == 0;
+	ok = vmemmap_mapped(&t1, &f1) > 0 && ok;
+	kt("    # A unbound: %s; vmemmap %lluK mapped (%lluK before)\n", ok ? "yes" : "no", t1 >> 10, t0 >> 10);
+	bad += kt_case(2, ok && t1 == t0 && !((taint() ^ taint0) & TAINT_DIE_WARN),
+		       "first_removal_keeps_shared_page");
+
+	ok = pmem_unbind(ns[1].id, 60) == 0;
+	kt("    # B unbound: %s; taint %ld (%ld at the start)\n", ok ? "yes" : "no", taint(), taint0);
+	bad += kt_case(3, ok && !((taint() ^ taint0) & TAINT_DIE_WARN), "second_removal_works");
+
+	r2 = vmemmap_mapped(&t2, &f2);
+	kt("    # both gone: vmemmap %d mapped ranges, %lluK (boot memory %lluK)\n", r2, t2 >> 10, f2 >> 10);
+	bad += kt_case(4, ok && r2 == 1 && t2 == f0, "last_removal_frees_shared_page");
+	return bad > 0;
+}
+
+static int pmem_unaligned(void)
+{
+	unsigned long long t0, f0, t1, f1;
+	struct pmem_ns ns[PMEM_MAX];
+	int bad = 0, ok, r0, r1, bound;
+	long taint0 = taint();
+
+	kt("    1..2\n");
+	bound = pmem_wait_bound(ns, 1, 120);
+	r0 = vmemmap_mapped(&t0, &f0);
+	kt("    # %d namespaces bound; vmemmap: %d mapped ranges, %lluK (boot memory %lluK); taint %ld\n",
+	   bound, r0, t0 >> 10, f0 >> 10, taint0);
+	if (bound)
+		kt("    # C = namespace%d.0 [0x%llx, +%lluM)\n", ns[0].id, ns[0].start, ns[0].size >> 20);
+	ok = bound == 1 && r0 >= 2 && !(taint0 & TAINT_DIE_WARN);
+	bad += kt_case(1, ok, "unaligned_region_memmapped");
+	if (!ok) {
+		kt("    ok 2 removal_frees_its_memmap # SKIP the region is not memmapped\n");
+		return 1;
+	}
+	ok = pmem_unbind(ns[0].id, 60) == 0;
+	r1 = vmemmap_mapped(&t1, &f1);
+	kt("    # C unbound: %s; vmemmap %d mapped ranges, %lluK; taint %ld\n", ok ? "yes" : "no", r1, t1 >> 10, taint());
+	bad += kt_case(2, ok && r1 == 1 && t1 == f0 && !((taint() ^ taint0) & TAINT_DIE_WARN),
+		       "removal_frees_its_memmap");
+	return bad > 0;
+}
+
+/* the vmemmap pages of the memmap of [start, end), for a 64-byte struct page */
+static void memmap_pages(unsigned long long start, unsigned long long end,
+			 unsigned long long *first, unsigned long long *last)
+{
+	unsigned long long page = getpagesize();
+
+	*first = start / page * 64 / page;
+	*last = (end / page * 64 - 1) / page;
+}
+
+/*
+ * Make namespace<id>.0, unbound, an fsdax namespace with its memmap in the
+ * device (the pfn device of its region in mode "pmem": an altmap), for
+ * nd_pmem to bind; the pfn device's name goes to @pfn.  ndctl
+ * create-namespace -m fsdax writes the same attributes.
+ */
+static int pmem_make_fsdax(int id, char *pfn, size_t len)
+{
+	char path[96], ns[32];
+	char *nl;
+
+	snprintf(path, sizeof(path), ND_DEV "/region%d/pfn_seed", id);
+	if (read_file(path, pfn, len) <= 0)
+		return -1;
+	nl = strchr(pfn, '\n');
+	if (nl)
+		*nl = 0;
+	snprintf(ns, sizeof(ns), "namespace%d.0", id);
+	snprintf(path, sizeof(path), ND_DEV "/%s/uuid", pfn);
+	if (write_file(path, id ? "4a8c1f3e-6b2d-4e57-9a10-2f6e4ac40002" :
+				  "4a8c1f3e-6b2d-4e57-9a10-2f6e4ac40001"))
+		return -1;
+	snprintf(path, sizeof(path), ND_DEV "/%s/mode", pfn);
+	if (write_file(path, "pmem"))
+		return -1;
+	snprintf(path, sizeof(path), ND_DEV "/%s/namespace", pfn);
+	return write_file(path, ns);
+}
+
+static unsigned long long pfn_size(const char *pfn)
+{
+	char path[96], buf[32];
+
+	snprintf(path, sizeof(path), ND_DEV "/%s/size", pfn);
+	return *pfn && read_file(path, buf, sizeof(buf)) > 0 ? strtoull(buf, NULL, 0) : 0;
+}
+
+static int pmem_altmap(void)
+{
+	unsigned long long t0, f0, t1, f1, t2, f2, fa, la, fb, lb, excl;
+	unsigned long long page = getpagesize();
+	struct pmem_ns ns[PMEM_MAX];
+	int bad = 0, ok, r0, r2;
+	char pfn_a[32] = "", pfn_b[32] = "";
+	long taint0 = taint();
+
+	kt("    1..4\n");
+	/* of_pmem's namespaces, made fsdax before nd_pmem is there to bind them */
+	ok = load_module("/lib/modules/of_pmem.ko", "") == 0 && pmem_wait_namespaces(ns, 2, 120) == 2;
+	ok = ok && pmem_make_fsdax(ns[0].id, pfn_a, sizeof(pfn_a)) == 0 &&
+	     pmem_make_fsdax(ns[1].id, pfn_b, sizeof(pfn_b)) == 0;
+	ok = ok && load_module("/lib/modules/nd_pmem.ko", "") == 0 &&
+	     nd_wait_bound(pfn_a, 120) && nd_wait_bound(pfn_b, 120);
+	r0 = vmemmap_mapped(&t0, &f0);
+	kt("    # A = namespace%d.0 [0x%llx, +%lluM) as %s, B = namespace%d.0 [0x%llx, +%lluM) as %s\n",
+	   ns[0].id, ns[0].start, ns[0].size >> 20, pfn_a, ns[1].id, ns[1].start, ns[1].size >> 20, pfn_b);
+	/* the pfn device's size leaves out the memmap it keeps in the device */
+	ok = ok && pfn_size(pfn_a) < ns[0].size && pfn_size(pfn_b) < ns[1].size;
+	kt("    # data: A %lluK, B %lluK (the rest holds the info block and the memmap)\n",
+	   pfn_size(pfn_a) >> 10, pfn_size(pfn_b) >> 10);
+	kt("    # vmemmap: %d mapped ranges, %lluK (boot memory %lluK); taint %ld\n", r0, t0 >> 10, f0 >> 10, taint());
+	bad += kt_case(1, ok && r0 >= 2 && !((taint() ^ taint0) & TAINT_DIE_WARN), "fsdax_namespaces_memmapped");
+	if (bad) {
+		kt("    ok 2 memmap_pages_as_computed # SKIP no fsdax namespaces\n");
+		kt("    ok 3 removal_keeps_shared_page # SKIP\n    ok 4 last_removal_frees_memmap # SKIP\n");
+		return 1;
+	}
+
+	/* B's vmemmap pages that A's memmap does not touch */
+	memmap_pages(ns[0].start, ns[0].start + ns[0].size, &fa, &la);
+	memmap_pages(ns[1].start, ns[1].start + ns[1].size, &fb, &lb);
+	excl = lb + 1 - (fb > la ? fb : la + 1);
+	kt("    # vmemmap pages: A %llu-%llu, B %llu-%llu; B's own: %llu\n", fa, la, fb, lb, excl);
+	ok = t0 - f0 == (lb + 1 - fa) * page;
+	bad += kt_case(2, ok, "memmap_pages_as_computed");
+
+	ok = nd_bind(pfn_b, 0, 60) == 0;
+	ok = vmemmap_mapped(&t1, &f1) > 0 && ok;
+	kt("    # B unbound: %s; vmemmap %lluK mapped (%lluK before); taint %ld\n",
+	   ok ? "yes" : "no", t1 >> 10, t0 >> 10, taint());
+	bad += kt_case(3, ok && t1 == t0 - excl * page && !((taint() ^ taint0) & TAINT_DIE_WARN),
+		       "removal_keeps_shared_page");
+
+	ok = nd_bind(pfn_a, 0, 60) == 0;
+	r2 = vmemmap_mapped(&t2, &f2);
+	kt("    # A unbound: %s; vmemmap %d mapped ranges, %lluK; taint %ld\n", ok ? "yes" : "no", r2, t2 >> 10, taint());
+	bad += kt_case(4, ok && r2 == 1 && t2 == f0 && !((taint() ^ taint0) & TAINT_DIE_WARN),
+		       "last_removal_frees_memmap");
+	return bad > 0;
+}
+
+/* the whole boot is this one suite; its KTAP is printed at the end */
+static int test_vmemmap_pmem(const char *scenario)
+{
+	char suite[48];
+	int bad;
+
+	snprintf(suite, sizeof(suite), "vmemmap_pmem_%s", scenario);
+	kt("    KTAP version 1\n    # Subtest: %s\n", suite);
+	/* the regions come with of_pmem, their memmaps with nd_pmem */
+	if (strcmp(scenario, "altmap") &&
+	    (load_module("/lib/modules/of_pmem.ko", "") || load_module("/lib/modules/nd_pmem.ko", "")))
+		kt("    # loading of_pmem.ko and nd_pmem.ko failed\n");
+	if (strcmp(scenario, "shared") == 0) {
+		bad = pmem_shared();
+	} else if (strcmp(scenario, "unaligned") == 0) {
+		bad = pmem_unaligned();
+	} else if (strcmp(scenario, "altmap") == 0) {
+		bad = pmem_altmap();
+	} else {
+		kt("    1..0\n    # unknown mmseries.pmem=%s\n", scenario);
+		bad = 1;
+	}
+	printf("@@KTAP-BEGIN\nKTAP version 1\n1..1\n%s%s 1 %s\n@@KTAP-END\n",
+	       ktap_buf, bad ? "not ok" : "ok", suite);
+	return bad;
+}
+
 /* ---- hot-plug phase ---- */
 
 static void count_memory(long *total_kb, int *blocks, int *online)
@@ -634,6 +1093,12 @@ int main(int argc, char **argv)
 		load_module("/lib/modules/lkdtm.ko", "");
 		printf("# provoking %s through LKDTM\n", what);
 		write_file("/sys/kernel/debug/provoke-crash/DIRECT", what);
+	}
+	if (opt_str("pmem", what, sizeof(what))) {
+		/* a pmem boot runs nothing else */
+		printf("@@DONE fails=%d\n", test_vmemmap_pmem(what));
+		reboot(RB_AUTOBOOT);
+		return 0;
 	}
 	if (opt("bench", 0) > 0) {
 		/* a benchmark boot runs nothing else */
