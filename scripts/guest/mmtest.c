@@ -516,12 +516,24 @@ static int nd_bound(const char *name)
 	return access(path, F_OK) == 0;
 }
 
-static int pmem_bound(int id)
+/*
+ * Bound and done: the driver core links a device to its driver before the
+ * probe runs, but nd_pmem adds the block device last, after the memmap.
+ */
+static int nd_ready(const char *name)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), ND_DEV "/%s/block", name);
+	return nd_bound(name) && access(path, F_OK) == 0;
+}
+
+static int pmem_ready(int id)
 {
 	char name[32];
 
 	snprintf(name, sizeof(name), "namespace%d.0", id);
-	return nd_bound(name);
+	return nd_ready(name);
 }
 
 /*
@@ -537,7 +549,7 @@ static int pmem_wait_bound(struct pmem_ns *ns, int want, int secs)
 	for (tick = 0; tick <= secs * 4; tick++) {
 		n = pmem_namespaces(ns);
 		for (bound = 0, i = 0; i < n; i++)
-			bound += pmem_bound(ns[i].id);
+			bound += pmem_ready(ns[i].id);
 		if ((n >= want && bound == n) || (taint() & TAINT_DIE))
 			break;
 		usleep(250000);
@@ -565,7 +577,7 @@ static int nd_wait_bound(const char *name, int secs)
 	int tick;
 
 	for (tick = 0; tick <= secs * 4; tick++) {
-		if (nd_bound(name))
+		if (nd_ready(name))
 			return 1;
 		if (taint() & TAINT_DIE)
 			break;
@@ -575,13 +587,12 @@ static int nd_wait_bound(const char *name, int secs)
 }
 
 /*
- * Bind (@bind) or unbind device @name to or from nd_pmem in a child, which
- * may oops; 0 if the child finished within @secs and the device is then
- * bound or unbound.  A child that oopsed may never be reaped (it dies
- * holding the device lock), so it is polled, for a second more once the
- * kernel has oopsed.
+ * Run fn(arg) in a child, which may oops; 0 if the child finished within
+ * @secs and fn() returned 0.  A child that oopsed may never be reaped (it
+ * dies holding the device lock or the hot-plug lock), so it is polled, for
+ * a second more once the kernel has oopsed.
  */
-static int nd_bind(const char *name, int bind, int secs)
+static int in_child(int (*fn)(const char *), const char *arg, int secs)
 {
 	long died = taint() & TAINT_DIE;
 	int st = 0, tick;
@@ -589,20 +600,37 @@ static int nd_bind(const char *name, int bind, int secs)
 
 	pid = fork();
 	if (pid == 0)
-		_exit(write_file(bind ? ND_PMEM "/bind" : ND_PMEM "/unbind", name) ? 1 : 0);
+		_exit(fn(arg) ? 1 : 0);
 	if (pid < 0)
 		return -1;
 	for (tick = 0; tick <= secs * 4; tick++) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
-			return WIFEXITED(st) && WEXITSTATUS(st) == 0 && nd_bound(name) == bind ? 0 : -1;
+			return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 		if (!died && (taint() & TAINT_DIE)) {
 			died = 1;
 			secs = tick / 4 + 1;
 		}
 		usleep(250000);
 	}
-	kt("    # %s %s: no exit within %ds\n", bind ? "bind" : "unbind", name, secs);
+	kt("    # %s: no exit within %ds\n", arg, secs);
 	return -1;
+}
+
+static int unbind_fn(const char *name)
+{
+	return write_file(ND_PMEM "/unbind", name);
+}
+
+/* a driver's probe may run in the task that loads it */
+static int load_fn(const char *path)
+{
+	return load_module(path, "");
+}
+
+/* unbind device @name from nd_pmem; 0 if it is then unbound */
+static int nd_unbind(const char *name, int secs)
+{
+	return in_child(unbind_fn, name, secs) == 0 && !nd_bound(name) ? 0 : -1;
 }
 
 static int pmem_unbind(int id, int secs)
@@ -610,7 +638,7 @@ static int pmem_unbind(int id, int secs)
 	char name[32];
 
 	snprintf(name, sizeof(name), "namespace%d.0", id);
-	return nd_bind(name, 0, secs);
+	return nd_unbind(name, secs);
 }
 
 /*
@@ -808,10 +836,10 @@ static int pmem_altmap(void)
 
 	kt("    1..4\n");
 	/* of_pmem's namespaces, made fsdax before nd_pmem is there to bind them */
-	ok = load_module("/lib/modules/of_pmem.ko", "") == 0 && pmem_wait_namespaces(ns, 2, 120) == 2;
+	ok = in_child(load_fn, "/lib/modules/of_pmem.ko", 120) == 0 && pmem_wait_namespaces(ns, 2, 120) == 2;
 	ok = ok && pmem_make_fsdax(ns[0].id, pfn_a, sizeof(pfn_a)) == 0 &&
 	     pmem_make_fsdax(ns[1].id, pfn_b, sizeof(pfn_b)) == 0;
-	ok = ok && load_module("/lib/modules/nd_pmem.ko", "") == 0 &&
+	ok = ok && in_child(load_fn, "/lib/modules/nd_pmem.ko", 120) == 0 &&
 	     nd_wait_bound(pfn_a, 120) && nd_wait_bound(pfn_b, 120);
 	r0 = vmemmap_mapped(&t0, &f0);
 	kt("    # A = namespace%d.0 [0x%llx, +%lluM) as %s, B = namespace%d.0 [0x%llx, +%lluM) as %s\n",
@@ -836,14 +864,14 @@ static int pmem_altmap(void)
 	ok = t0 - f0 == (lb + 1 - fa) * page;
 	bad += kt_case(2, ok, "memmap_pages_as_computed");
 
-	ok = nd_bind(pfn_b, 0, 60) == 0;
+	ok = nd_unbind(pfn_b, 60) == 0;
 	ok = vmemmap_mapped(&t1, &f1) > 0 && ok;
 	kt("    # B unbound: %s; vmemmap %lluK mapped (%lluK before); taint %ld\n",
 	   ok ? "yes" : "no", t1 >> 10, t0 >> 10, taint());
 	bad += kt_case(3, ok && t1 == t0 - excl * page && !((taint() ^ taint0) & TAINT_DIE_WARN),
 		       "removal_keeps_shared_page");
 
-	ok = nd_bind(pfn_a, 0, 60) == 0;
+	ok = nd_unbind(pfn_a, 60) == 0;
 	r2 = vmemmap_mapped(&t2, &f2);
 	kt("    # A unbound: %s; vmemmap %d mapped ranges, %lluK; taint %ld\n", ok ? "yes" : "no", r2, t2 >> 10, taint());
 	bad += kt_case(4, ok && r2 == 1 && t2 == f0 && !((taint() ^ taint0) & TAINT_DIE_WARN),
@@ -861,7 +889,8 @@ static int test_vmemmap_pmem(const char *scenario)
 	kt("    KTAP version 1\n    # Subtest: %s\n", suite);
 	/* the regions come with of_pmem, their memmaps with nd_pmem */
 	if (strcmp(scenario, "altmap") &&
-	    (load_module("/lib/modules/of_pmem.ko", "") || load_module("/lib/modules/nd_pmem.ko", "")))
+	    (in_child(load_fn, "/lib/modules/of_pmem.ko", 120) ||
+	     in_child(load_fn, "/lib/modules/nd_pmem.ko", 120)))
 		kt("    # loading of_pmem.ko and nd_pmem.ko failed\n");
 	if (strcmp(scenario, "shared") == 0) {
 		bad = pmem_shared();
