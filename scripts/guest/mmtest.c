@@ -778,11 +778,15 @@ static int pmem_unaligned(void)
 	return bad > 0;
 }
 
-/* the vmemmap pages of the memmap of [start, end), for a 64-byte struct page */
-static void memmap_pages(unsigned long long start, unsigned long long end,
+/*
+ * The vmemmap pages of the memmap of [start, end), for a 64-byte struct
+ * page.  In unsigned long: the test runs on 64-bit arm64 only, and a 32-bit
+ * build must not need libgcc's 64-bit division.
+ */
+static void memmap_pages(unsigned long start, unsigned long end,
 			 unsigned long long *first, unsigned long long *last)
 {
-	unsigned long long page = getpagesize();
+	unsigned long page = getpagesize();
 
 	*first = start / page * 64 / page;
 	*last = (end / page * 64 - 1) / page;
