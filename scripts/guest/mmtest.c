@@ -483,6 +483,12 @@ static long taint(void)
 	return read_file("/proc/sys/kernel/tainted", buf, sizeof(buf)) > 0 ? atol(buf) : -1;
 }
 
+/* did the kernel oops or warn since the taint flags were @taint0? */
+static int new_splat(long taint0)
+{
+	return ((taint() ^ taint0) & TAINT_DIE_WARN) != 0;
+}
+
 /* the namespaces of the pmem regions, by address; returns how many */
 static int pmem_namespaces(struct pmem_ns *ns)
 {
@@ -737,12 +743,12 @@ static int pmem_shared(void)
 	ok = pmem_unbind(ns[0].id, 60) == 0;
 	ok = vmemmap_mapped(&t1, &f1) > 0 && ok;
 	kt("    # A unbound: %s; vmemmap %lluK mapped (%lluK before)\n", ok ? "yes" : "no", t1 >> 10, t0 >> 10);
-	bad += kt_case(2, ok && t1 == t0 && !((taint() ^ taint0) & TAINT_DIE_WARN),
+	bad += kt_case(2, ok && t1 == t0 && !new_splat(taint0),
 		       "first_removal_keeps_shared_page");
 
 	ok = pmem_unbind(ns[1].id, 60) == 0;
 	kt("    # B unbound: %s; taint %ld (%ld at the start)\n", ok ? "yes" : "no", taint(), taint0);
-	bad += kt_case(3, ok && !((taint() ^ taint0) & TAINT_DIE_WARN), "second_removal_works");
+	bad += kt_case(3, ok && !new_splat(taint0), "second_removal_works");
 
 	r2 = vmemmap_mapped(&t2, &f2);
 	kt("    # both gone: vmemmap %d mapped ranges, %lluK (boot memory %lluK)\n", r2, t2 >> 10, f2 >> 10);
@@ -773,7 +779,7 @@ static int pmem_unaligned(void)
 	ok = pmem_unbind(ns[0].id, 60) == 0;
 	r1 = vmemmap_mapped(&t1, &f1);
 	kt("    # C unbound: %s; vmemmap %d mapped ranges, %lluK; taint %ld\n", ok ? "yes" : "no", r1, t1 >> 10, taint());
-	bad += kt_case(2, ok && r1 == 1 && t1 == f0 && !((taint() ^ taint0) & TAINT_DIE_WARN),
+	bad += kt_case(2, ok && r1 == 1 && t1 == f0 && !new_splat(taint0),
 		       "removal_frees_its_memmap");
 	return bad > 0;
 }
@@ -853,7 +859,7 @@ static int pmem_altmap(void)
 	kt("    # data: A %lluK, B %lluK (the rest holds the info block and the memmap)\n",
 	   pfn_size(pfn_a) >> 10, pfn_size(pfn_b) >> 10);
 	kt("    # vmemmap: %d mapped ranges, %lluK (boot memory %lluK); taint %ld\n", r0, t0 >> 10, f0 >> 10, taint());
-	bad += kt_case(1, ok && r0 >= 2 && !((taint() ^ taint0) & TAINT_DIE_WARN), "fsdax_namespaces_memmapped");
+	bad += kt_case(1, ok && r0 >= 2 && !new_splat(taint0), "fsdax_namespaces_memmapped");
 	if (bad) {
 		kt("    ok 2 memmap_pages_as_computed # SKIP no fsdax namespaces\n");
 		kt("    ok 3 removal_keeps_shared_page # SKIP\n    ok 4 last_removal_frees_memmap # SKIP\n");
@@ -872,13 +878,13 @@ static int pmem_altmap(void)
 	ok = vmemmap_mapped(&t1, &f1) > 0 && ok;
 	kt("    # B unbound: %s; vmemmap %lluK mapped (%lluK before); taint %ld\n",
 	   ok ? "yes" : "no", t1 >> 10, t0 >> 10, taint());
-	bad += kt_case(3, ok && t1 == t0 - excl * page && !((taint() ^ taint0) & TAINT_DIE_WARN),
+	bad += kt_case(3, ok && t1 == t0 - excl * page && !new_splat(taint0),
 		       "removal_keeps_shared_page");
 
 	ok = nd_unbind(pfn_a, 60) == 0;
 	r2 = vmemmap_mapped(&t2, &f2);
 	kt("    # A unbound: %s; vmemmap %d mapped ranges, %lluK; taint %ld\n", ok ? "yes" : "no", r2, t2 >> 10, taint());
-	bad += kt_case(4, ok && r2 == 1 && t2 == f0 && !((taint() ^ taint0) & TAINT_DIE_WARN),
+	bad += kt_case(4, ok && r2 == 1 && t2 == f0 && !new_splat(taint0),
 		       "last_removal_frees_memmap");
 	return bad > 0;
 }
