@@ -24,12 +24,16 @@
  *   kunit_rerun    re-run a built-in KUnit suite through debugfs now that
  *                  the tests above have churned the vmalloc area and the
  *                  page tables, and report its results as a subtest
+ *   kvm_fpstate    create a KVM VM and vCPU: its guest FPU state must be
+ *                  a no_direct_map area in /proc/vmallocinfo, and "disk"
+ *                  must leave /sys/power/state, until they are closed;
+ *                  SKIP without /dev/kvm
  *   vmemmap_pmem   (its own boots) remove pmem namespaces whose memmaps
  *                  share vmemmap pages, and check what stays mapped
  *
  * Kernel command line options (mmseries.*):
  *   mmseries.iters=N     mmap_stress iterations (default 200)
- *   mmseries.vmalloc_mask=M  test_vmalloc's run_test_mask (default 13371)
+ *   mmseries.vmalloc_mask=M  test_vmalloc's run_test_mask (default 5179)
  *   mmseries.kunit_rerun=S   the suite kunit_rerun runs (default x86_pae_pgd_list)
  *   mmseries.hotplug=1   after the tests, run the stress children in
  *                        parallel and report memory every time it changes
@@ -40,10 +44,14 @@
  *                        mmap_round() without hugetlb and print
  *                        "@@BENCH mmap_munmap ..." (run under QEMU -icount,
  *                        so guest time counts instructions and repeats)
+ *   mmseries.vmbench=1   instead of the tests, print what the built-in
+ *                        test_vmalloc measured at boot, the kprobe event
+ *                        hits and the direct-map splits ("@@BENCH" lines)
  *   mmseries.kunit_only=1  run none of the tests above: the boot is for
  *                        the built-in KUnit suites alone (make proof)
  *   mmseries.provoke=X   write X to LKDTM's provoke-crash/DIRECT first
  *                        (e.g. WARNING): the harness's own negative test
+ *   mmseries.kvm=1       instead of the tests, kvm_fpstate alone
  *   mmseries.pmem=S      instead of the tests, the vmemmap_pmem scenario S
  *                        (shared, unaligned) on the pmem regions of the
  *                        device tree (configs/qemu/arm64-64k-pmem*.conf)
@@ -56,6 +64,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -169,9 +178,9 @@ static int read_klog(void)
 
 /*
  * fix_size, full_fit, random_size, fix_align, random_size_align, vm_map_ram,
- * vrealloc, no_direct_map_alloc (VM_NO_DIRECT_MAP, patch 0014)
+ * vrealloc
  */
-#define VMALLOC_MASK 13371
+#define VMALLOC_MASK 5179
 
 static int test_vmalloc(int nr)
 {
@@ -422,6 +431,162 @@ static int test_exec(int nr)
 	}
 	printf("ok %d exec\n", nr);
 	return 0;
+}
+
+/*
+ * mmseries.vmbench=1: the kernel's built-in test_vmalloc ran at boot with the
+ * parameters of configs/bench.conf.  Print, as "@@BENCH" lines, its Summary
+ * lines, its nr_pages, the direct-map splits of /proc/vmstat (x86) and, where
+ * the boot defined kprobe events (kprobe_event=): how many flush calls
+ * ("kflush", "kflushall") the trace holds between the entry ("s_<test>") and
+ * the return ("e_<test>") of each test.  The bench boots run with -smp 1, so
+ * the trace is in order.
+ */
+static char trace[4 << 20];
+
+static void vmbench(void)
+{
+	char *p, *e, test[32] = "";
+	long kflush = 0, kflushall = 0;
+	static char buf[16384];
+
+	read_klog();
+	for (p = strstr(klog, "Summary: "); p; p = strstr(p + 1, "Summary: ")) {
+		e = strchr(p, '\n');
+		printf("@@BENCH test_vmalloc %.*s\n", e ? (int)(e - p - 9) : 200, p + 9);
+	}
+	if (read_file("/sys/module/test_vmalloc/parameters/nr_pages", buf, sizeof(buf)) > 0)
+		printf("@@BENCH vmbench nr_pages=%ld\n", atol(buf));
+	if (read_file("/proc/vmstat", buf, sizeof(buf)) > 0) {
+		for (p = strstr(buf, "direct_map_level"); p; p = strstr(p + 1, "direct_map_level")) {
+			char *q = strchr(p, ' ');
+
+			e = strchr(p, '\n');
+			if (q && (!e || q < e))
+				printf("@@BENCH vmstat %.*s=%ld\n", (int)(q - p), p, atol(q + 1));
+		}
+	}
+	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	if (read_file("/sys/kernel/tracing/trace", trace, sizeof(trace)) <= 0)
+		return;
+	for (p = trace; *p; p = e ? e + 1 : p + strlen(p)) {
+		char *ev;
+
+		e = strchr(p, '\n');
+		if (e)
+			*e = 0;
+		if (*p == '#')
+			continue;
+		ev = strstr(p, ": s_");
+		if (ev) {
+			char *colon = strchr(ev + 4, ':');
+			size_t n = colon ? (size_t)(colon - ev - 4) : 0;
+
+			if (n >= sizeof(test))
+				n = sizeof(test) - 1;
+			memcpy(test, ev + 4, n);
+			test[n] = 0;
+			kflush = kflushall = 0;
+		} else if (test[0] && strstr(p, ": e_")) {
+			printf("@@BENCH flushes test=%s flush_tlb_kernel_range=%ld flush_tlb_all=%ld\n",
+			       test, kflush, kflushall);
+			test[0] = 0;
+		} else if (strstr(p, ": kflushall:")) {
+			kflushall++;
+		} else if (strstr(p, ": kflush:")) {
+			kflush++;
+		}
+	}
+}
+
+/* ---- kvm_fpstate ---- */
+
+/* <linux/kvm.h>: _IO(KVMIO, 0x01) and _IO(KVMIO, 0x41) */
+#define KVM_CREATE_VM	0xae01
+#define KVM_CREATE_VCPU	0xae41
+
+static char vminfo[1 << 20];
+
+/* how many /proc/vmallocinfo areas are tagged no_direct_map */
+static int no_direct_map_areas(void)
+{
+	int n = 0;
+	char *p;
+
+	if (read_file("/proc/vmallocinfo", vminfo, sizeof(vminfo)) < 0)
+		return -1;
+	for (p = strstr(vminfo, " no_direct_map"); p; p = strstr(p + 1, " no_direct_map"))
+		n++;
+	return n;
+}
+
+/* 1 if /sys/power/state offers "disk", i.e. hibernation_available() */
+static int hibernation_offered(void)
+{
+	char buf[128];
+
+	if (read_file("/sys/power/state", buf, sizeof(buf)) < 0)
+		return -1;
+	return strstr(buf, "disk") != NULL;
+}
+
+/* one subtest result line; returns 1 if it failed */
+static int ok_case(int nr, int ok, const char *name)
+{
+	printf("    %s %d %s\n", ok ? "ok" : "not ok", nr, name);
+	return !ok;
+}
+
+/*
+ * A KVM vCPU's guest FPU state (fpu_alloc_guest_fpstate()) is a
+ * VM_NO_DIRECT_MAP area for the vCPU's lifetime, and hibernation is not
+ * offered while it lives.  Where the kernel has no /dev/kvm (no KVM, or a CPU
+ * without SVM/VMX), SKIP.
+ */
+static int test_kvm_fpstate(int nr)
+{
+	int kvm, vm, vcpu, before, during, after = -1, hib0, hib1, hib2 = -1;
+	int i, bad = 0, n = 0;
+
+	kvm = open("/dev/kvm", O_RDWR);
+	if (kvm < 0) {
+		printf("ok %d kvm_fpstate # SKIP no /dev/kvm\n", nr);
+		return 0;
+	}
+	before = no_direct_map_areas();
+	hib0 = hibernation_offered();
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	vcpu = vm < 0 ? -1 : ioctl(vm, KVM_CREATE_VCPU, 0);
+	during = no_direct_map_areas();
+	hib1 = hibernation_offered();
+	if (vcpu >= 0)
+		close(vcpu);
+	if (vm >= 0)
+		close(vm);
+	/* the last close destroys the VM; give it a second */
+	for (i = 0; i < 10; i++) {
+		after = no_direct_map_areas();
+		hib2 = hibernation_offered();
+		if (after == before && hib2 == hib0)
+			break;
+		usleep(100000);
+	}
+	close(kvm);
+	printf("# kvm_fpstate: no_direct_map areas %d before, %d with a vCPU, %d after; /sys/power/state disk %d, %d, %d\n",
+	       before, during, after, hib0, hib1, hib2);
+	printf("    KTAP version 1\n    # Subtest: kvm_fpstate\n    1..5\n");
+	bad += ok_case(++n, vm >= 0 && vcpu >= 0, "vcpu_created");
+	bad += ok_case(++n, before >= 0 && during == before + 1, "fpstate_out_of_direct_map");
+	bad += ok_case(++n, after == before, "fpstate_freed");
+	if (hib0 == 1) {
+		bad += ok_case(++n, hib1 == 0, "hibernation_refused");
+		bad += ok_case(++n, hib2 == 1, "hibernation_back");
+	} else {
+		printf("    ok %d hibernation_refused # SKIP no \"disk\" before the test\n", ++n);
+		printf("    ok %d hibernation_back # SKIP no \"disk\" before the test\n", ++n);
+	}
+	printf("%s %d kvm_fpstate\n", bad ? "not ok" : "ok", nr);
+	return bad != 0;
 }
 
 /* ---- vmemmap_pmem (mmseries.pmem=shared|unaligned) ---- */
@@ -1139,6 +1304,21 @@ int main(int argc, char **argv)
 		reboot(RB_AUTOBOOT);
 		return 0;
 	}
+	if (opt("kvm", 0)) {
+		/* a kvm boot runs nothing else */
+		printf("@@KTAP-BEGIN\nKTAP version 1\n1..1\n");
+		fails = test_kvm_fpstate(1);
+		printf("@@KTAP-END\n@@DONE fails=%d\n", fails);
+		reboot(RB_AUTOBOOT);
+		return 0;
+	}
+	if (opt("vmbench", 0)) {
+		/* a test_vmalloc bench boot runs nothing else */
+		vmbench();
+		printf("@@DONE fails=0\n");
+		reboot(RB_AUTOBOOT);
+		return 0;
+	}
 	if (opt("bench", 0) > 0) {
 		/* a benchmark boot runs nothing else */
 		bench(opt("bench", 0));
@@ -1152,13 +1332,14 @@ int main(int argc, char **argv)
 		reboot(RB_AUTOBOOT);
 		return 0;
 	}
-	printf("@@KTAP-BEGIN\nKTAP version 1\n1..6\n");
+	printf("@@KTAP-BEGIN\nKTAP version 1\n1..7\n");
 	fails += test_vmalloc(++nr);
 	fails += test_ptdump(++nr);
 	fails += test_mmap_stress(++nr);
 	fails += test_memfd_secret(++nr);
 	fails += test_exec(++nr);
 	fails += test_kunit_rerun(++nr);
+	fails += test_kvm_fpstate(++nr);
 	printf("@@KTAP-END\n");
 	if (opt("hotplug", 0))
 		fails += hotplug_phase(1);
