@@ -15,7 +15,8 @@
 #
 # Environment: BENCH (only the lines of one bench), REPEAT, BUILD_DIR
 # Output: build/results/bench/{bench.md,bench.json}, one directory per boot
-# Needs: make build, make proof (the before kernels)
+# Needs: make build, make proof (the before kernels); builds the bench
+#        kernels (configs/matrix.conf: x86_64-bench, arm64-bench) if needed
 
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -44,8 +45,14 @@ while read -r bench run before append; do
 	[ -n "$append" ] || die "configs/bench.conf: no command line for '$bench $run'"
 	[ -z "${BENCH:-}" ] || [ "$BENCH" = "$bench" ] || continue
 	arch=$(run_arch "$run")
-	img=$BUILD_DIR/kernel/$arch/$(kernel_image "$arch")
-	require_series_build "$arch"
+	# the bench kernels (x86_64-bench, arm64-bench) are built here, the
+	# matrix kernels by make build
+	if ! (require_series_build "$arch") 2>/dev/null; then
+		case " $EXTRA_ARCHES " in
+		*" $arch "*) ARCH=$arch "$TOP/scripts/build.sh" || die "building the $arch kernel failed" ;;
+		*) require_series_build "$arch" ;;
+		esac
+	fi
 	if [ "$before" != - ]; then
 		bimg=$BUILD_DIR/proof/images/$(proof_state "$before")-$arch
 		[ -f "$bimg" ] || die "no before kernel $bimg: run 'make proof' first"
@@ -94,17 +101,19 @@ bench_boot() {
 }
 
 : >"$res/runs.tsv"
+n=0
 for line in "${lines[@]}"; do
 	read -r bench run before append <<<"$line"
+	n=$((n + 1))
 	arch=$(run_arch "$run")
 	log "$bench on $run: $REPEAT x $([ "$before" = - ] && echo series || echo "before ($(proof_state "$before")) and series, alternating")"
 	for i in $(seq 1 "$REPEAT"); do
 		if [ "$before" != - ]; then
-			d=$res/$bench-$run-before-$i
+			d=$res/$n-$bench-$run-before-$i
 			bench_boot "$d" "$run" "$BUILD_DIR/proof/images/$(proof_state "$before")-$arch" "$append"
 			printf '%s\t%s\tbefore\t%s\t%s\n' "$bench" "$run" "$i" "$d/kernel.log" >>"$res/runs.tsv"
 		fi
-		d=$res/$bench-$run-series-$i
+		d=$res/$n-$bench-$run-series-$i
 		bench_boot "$d" "$run" "$BUILD_DIR/kernel/$arch/$(kernel_image "$arch")" "$append"
 		printf '%s\t%s\tseries\t%s\t%s\n' "$bench" "$run" "$i" "$d/kernel.log" >>"$res/runs.tsv"
 	done

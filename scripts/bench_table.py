@@ -7,10 +7,12 @@ Usage: bench_table.py --runs TSV --boots FILE --seconds N [--repeat N] --icount 
 
 Each line of --runs: bench, run, kernel (before|series), repetition, kernel
 log.  What is read from a log:
-  nodm      "nodm_test_bench: <KiB> KiB x<n> alloc+free: plain <ns> ns,
-            reset_perms <ns> ns (...), no_direct_map <ns> ns (...)" and
-            "nodm_test_bench: <KiB> KiB <mode> direct-map flushes: <a> at
-            alloc, <f> at free";
+  nodm      "@@BENCH vmbench nr_pages=<n>" and test_vmalloc's Summary lines,
+            "@@BENCH test_vmalloc <test> passed: .. failed: <f> ...
+            loops: <l> avg: <usec> usec", of fix_size_alloc_test (plain
+            vmalloc()) and no_direct_map_alloc_test;
+  nodmfl    the same boots with kprobe events: "@@BENCH flushes test=<t>
+            flush_tlb_kernel_range=<n> flush_tlb_all=<m>" per test;
   mmap      "@@BENCH mmap_munmap rounds=<r> total_us=<t> ns_per_round=<n>".
 Per figure: min/median/max over the repetitions; ratios are of medians.
 Exit status 1 when a log lacks its figures.
@@ -21,12 +23,11 @@ import re
 import statistics
 import sys
 
-NODM_T = re.compile(r'nodm_test_bench: +(\d+) KiB x(\d+) +alloc\+free: plain (\d+) ns, '
-                    r'reset_perms (\d+) ns .*no_direct_map (\d+) ns')
-NODM_F = re.compile(r'nodm_test_bench: +(\d+) KiB (\S+) +direct-map flushes: (\d+) at alloc, '
-                    r'(\d+) at free')
+NR_PAGES = re.compile(r'@@BENCH vmbench nr_pages=(\d+)')
+SUMMARY = re.compile(r'@@BENCH test_vmalloc (\w+) passed: (\d+) failed: (\d+) .*loops: (\d+) avg: (\d+) usec')
+FLUSHES = re.compile(r'@@BENCH flushes test=(\w+) flush_tlb_kernel_range=(\d+) flush_tlb_all=(\d+)')
+TESTS = {'fix_size_alloc_test': 'plain', 'no_direct_map_alloc_test': 'nodm'}
 MMAP = re.compile(r'@@BENCH mmap_munmap rounds=(\d+) total_us=(\d+) ns_per_round=(\d+)$', re.M)
-MODES = ('plain', 'reset_perms', 'no_direct_map')
 NODM_GOAL_RATIO = 1.5
 NODM_GOAL_FROM_KIB = 1024
 MMAP_GOAL = 1.01
@@ -48,12 +49,20 @@ def spread(s):
 def read_log(bench, path):
     with open(path, encoding='utf-8', errors='replace') as f:
         text = f.read()
-    if bench == 'nodm':
-        times = {int(m[1]): dict(zip(MODES, map(int, m.groups()[2:]))) for m in NODM_T.finditer(text)}
-        flushes = {}
-        for m in NODM_F.finditer(text):
-            flushes.setdefault(int(m[1]), {})[m[2]] = (int(m[3]), int(m[4]))
-        return {'times': times, 'flushes': flushes} if times else None
+    if bench in ('nodm', 'nodmfl'):
+        m = NR_PAGES.search(text)
+        fig = {'kib': int(m[1]) * 4 if m else None, 'usec': {}, 'loops': {}, 'failed': 0, 'flushes': {}}
+        for m in SUMMARY.finditer(text):
+            if m[1] in TESTS:
+                fig['usec'][TESTS[m[1]]] = int(m[5])
+                fig['loops'][TESTS[m[1]]] = int(m[4])
+                fig['failed'] += int(m[3]) + (int(m[2]) == 0)
+        for m in FLUSHES.finditer(text):
+            fig['flushes'][m[1]] = (int(m[2]), int(m[3]))
+        ok = fig['kib'] and len(fig['usec']) == 2 and not fig['failed']
+        if bench == 'nodmfl':
+            ok = ok and len(fig['flushes']) == 2
+        return fig if ok else None
     if bench == 'mmap':
         m = MMAP.search(text)
         return {'ns_per_round': int(m[3]), 'rounds': int(m[1])} if m else None
@@ -93,35 +102,41 @@ def main():
           '- %d boots, %d s in all' % (len(boots), args.seconds), '']
     for (bench, run), kernels in data.items():
         if bench == 'nodm':
-            runs = kernels['series']
             rows, goals = [], []
-            for kib in sorted(runs[0]['times']):
-                t = {mode: mmm([r['times'][kib][mode] for r in runs if kib in r['times']])
-                     for mode in MODES}
-                fl = runs[0]['flushes'].get(kib, {})
-                ratio = t['no_direct_map']['median'] / t['plain']['median']
-                rp = t['reset_perms']['median'] / t['plain']['median']
-                ok_fl = fl.get('no_direct_map', (None,))[0] == 1
-                ok = ok_fl and (kib < NODM_GOAL_FROM_KIB or ratio <= NODM_GOAL_RATIO)
-                rows.append({'kib': kib, 'times_ns': t, 'nodm_over_plain': ratio,
-                             'reset_perms_over_plain': rp, 'flushes': fl, 'goal_met': ok,
-                             'spread_pct': max(spread(t[m]) for m in MODES)})
+            for kib in sorted({r['kib'] for r in kernels['series']}):
+                runs = [r for r in kernels['series'] if r['kib'] == kib]
+                t = {k: mmm([r['usec'][k] for r in runs]) for k in ('plain', 'nodm')}
+                ratio = t['nodm']['median'] / t['plain']['median']
+                fl = [r for r in data.get(('nodmfl', run), {}).get('series', []) if r['kib'] == kib]
+                per_op = None
+                if fl:
+                    r0 = fl[0]
+                    per_op = {k: [v / r0['loops'][k] for v in r0['flushes'][k]] for k in ('plain', 'nodm')}
+                ok = ratio <= NODM_GOAL_RATIO or kib < NODM_GOAL_FROM_KIB
+                if per_op:
+                    ok = ok and per_op['nodm'][0] == 1.0
+                rows.append({'kib': kib, 'usec': t, 'nodm_over_plain': ratio,
+                             'flushes_per_op': per_op, 'goal_met': ok,
+                             'spread_pct': max(spread(t[k]) for k in t)})
                 goals.append(ok)
             out['benches'].append({'bench': bench, 'run': run, 'rows': rows,
-                                   'goal': '<= %.1fx plain from %d MiB, one flush per allocation'
+                                   'goal': '<= %.1fx plain from %d MiB, one vmalloc flush per allocation'
                                    % (NODM_GOAL_RATIO, NODM_GOAL_FROM_KIB // 1024), 'goal_met': all(goals)})
-            md += ['## VM_NO_DIRECT_MAP alloc+free on %s (%d runs)' % (run, len(runs)), '',
-                   '| size | plain ns | VM_FLUSH_RESET_PERMS ns | VM_NO_DIRECT_MAP ns | reset/plain | nodm/plain '
-                   '| flushes alloc/free (plain, reset, nodm) | spread | goal |',
-                   '|---|---|---|---|---|---|---|---|---|']
+            md += ['## VM_NO_DIRECT_MAP alloc+free on %s (test_vmalloc, %d runs)' % (run, len(kernels['series'])), '',
+                   '| size | plain vmalloc() usec | VM_NO_DIRECT_MAP usec | nodm/plain '
+                   '| flush_tlb_kernel_range() per alloc+free, plain / nodm | flush_tlb_all() (CPA splits) per alloc+free, nodm '
+                   '| spread | goal |',
+                   '|---|---|---|---|---|---|---|---|']
             for r in rows:
-                fl = ', '.join('%d/%d' % r['flushes'].get(m, (-1, -1)) for m in MODES)
-                md.append('| %d KiB | %s | %s | %s | %.2fx | %.2fx | %s | %.1f %% | %s |'
-                          % (r['kib'], fmt(r['times_ns']['plain']), fmt(r['times_ns']['reset_perms']),
-                             fmt(r['times_ns']['no_direct_map']), r['reset_perms_over_plain'],
-                             r['nodm_over_plain'], fl, r['spread_pct'],
+                f = r['flushes_per_op']
+                md.append('| %d KiB | %s | %s | %.2fx | %s | %s | %.1f %% | %s |'
+                          % (r['kib'], fmt(r['usec']['plain']), fmt(r['usec']['nodm']), r['nodm_over_plain'],
+                             '%.3f / %.3f' % (f['plain'][0], f['nodm'][0]) if f else 'not countable here',
+                             '%.3f' % f['nodm'][1] if f else '-', r['spread_pct'],
                              'met' if r['goal_met'] else '**missed**'))
             md.append('')
+        elif bench == 'nodmfl':
+            continue
         elif bench == 'mmap':
             b = mmm([r['ns_per_round'] for r in kernels['before']])
             s = mmm([r['ns_per_round'] for r in kernels['series']])

@@ -32,7 +32,7 @@ ccache_hits() {
 
 build_arch() {
 	local arch=$1
-	local out=$BUILD_DIR/kernel/$arch res=$RESULTS_DIR t0 secs cc gcc_m=() libgcc img hits0 hits1
+	local out=$BUILD_DIR/kernel/$arch res=$RESULTS_DIR t0 secs cc gcc_m=() libgcc img hits0 hits1 m mods
 	local guest=$out/guest
 	stage "build $arch"
 	need_space "$BUILD_DIR" 1 "the $arch kernel build"
@@ -68,8 +68,13 @@ build_arch() {
 		-Wall -Wextra -Werror -Wno-unused-parameter -I"$guest/sysroot/include" \
 		-o "$guest/init" "$TOP/scripts/guest/mmtest.c" "${libgcc[@]}" ||
 		die "$arch: scripts/guest/mmtest.c does not build"
-	for m in lib/test_vmalloc.ko drivers/misc/lkdtm/lkdtm.ko; do
-		[ -f "$out/$m" ] || die "$arch: module $m was not built (configs/kernel/kunit.config)"
+	# the modules the guest init loads (configs/kernel/kunit.config); the
+	# bench kernels build test_vmalloc in and have no LKDTM
+	mods=()
+	for m in TEST_VMALLOC:lib/test_vmalloc.ko LKDTM:drivers/misc/lkdtm/lkdtm.ko; do
+		grep -q "^CONFIG_${m%%:*}=m" "$out/.config" || continue
+		[ -f "$out/${m#*:}" ] || die "$arch: module ${m#*:} was not built"
+		mods+=("$out/${m#*:}")
 	done
 	cat >"$guest/initramfs.list" <<-LIST
 		dir /dev 0755 0 0
@@ -80,9 +85,10 @@ build_arch() {
 		dir /lib 0755 0 0
 		dir /lib/modules 0755 0 0
 		file /init $guest/init 0755 0 0
-		file /lib/modules/test_vmalloc.ko $out/lib/test_vmalloc.ko 0644 0 0
-		file /lib/modules/lkdtm.ko $out/drivers/misc/lkdtm/lkdtm.ko 0644 0 0
 	LIST
+	for m in "${mods[@]}"; do
+		echo "file /lib/modules/${m##*/} $m 0644 0 0" >>"$guest/initramfs.list"
+	done
 	# the pmem drivers, where the config builds them as modules (pmem.config):
 	# the pmem runs' init loads them, so that their regions appear after it
 	for m in drivers/nvdimm/of_pmem.ko drivers/nvdimm/nd_pmem.ko; do

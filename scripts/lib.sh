@@ -31,7 +31,7 @@ JOBS=${JOBS:-$(($(nproc) + 1))}
 KNOWN_ARCHES="x86_64 i386 arm64 arm64-64k"
 # arches built and booted only when named (ARCH=arm64-16k, BOOT=<run>): not
 # in 'make build' or 'make check', for CI's time (docs/proof-arm64-vmemmap.md)
-EXTRA_ARCHES="arm64-16k"
+EXTRA_ARCHES="arm64-16k x86_64-bench arm64-bench"
 # kernel_arch ARCH: the kernel's ARCH= for a matrix arch; a variant is named
 # <arch>-<what> (arm64-64k -> arm64)
 kernel_arch() { echo "${1%%-*}"; }

@@ -64,9 +64,8 @@ nodm_plot() {
 		for b in benches:
 		    with open('%s/nodm-%s.dat' % (sys.argv[2], b['run']), 'w') as f:
 		        for r in b['rows']:
-		            t = r['times_ns']
-		            f.write('%d %g %g %g\n' % (r['kib'], t['plain']['median'] / 1e3,
-		                    t['reset_perms']['median'] / 1e3, t['no_direct_map']['median'] / 1e3))
+		            t = r['usec']
+		            f.write('%d %g %g\n' % (r['kib'], t['plain']['median'], t['nodm']['median']))
 		    cols.append(b['run'])
 		print(' '.join(cols))
 	PY
@@ -136,8 +135,7 @@ nodm_plot() {
 				printf 'plot '
 				for r in $nodm_runs; do
 					printf "'%s' using 1:2 with linespoints title '%s plain', " "$plots/nodm-$r.dat" "$r"
-					printf "'' using 1:3 with linespoints title '%s reset_perms', " "$r"
-					printf "'' using 1:4 with linespoints title '%s no_direct_map', " "$r"
+					printf "'' using 1:3 with linespoints title '%s no_direct_map', " "$r"
 				done | sed 's/, $//'
 				echo
 			} >"$plots/nodm.gp"
@@ -317,14 +315,14 @@ testing_text() {
 		    if b['bench'] not in benches:
 		        continue
 		    if b['bench'] == 'nodm':
-		        fl = sorted({tuple(r['flushes'].get('no_direct_map', (-1, -1))) for r in b['rows']})
+		        fl = sorted({'%g' % r['flushes_per_op']['nodm'][0] for r in b['rows'] if r['flushes_per_op']})
 		        parts.append('VM_NO_DIRECT_MAP alloc+free on %s, x plain vmalloc: %s '
-		                     '(goal %s: %s), direct-map flushes at alloc/free: %s'
+		                     '(goal %s: %s)%s'
 		                     % (b['run'], ', '.join('%s %.2f' % (
 		                         '%dK' % r['kib'] if r['kib'] < 1024 else '%dM' % (r['kib'] // 1024),
 		                         r['nodm_over_plain']) for r in b['rows']),
 		                        b['goal'], 'met' if b['goal_met'] else 'MISSED',
-		                        ', '.join('%d/%d' % f for f in fl)))
+		                        ', flush_tlb_kernel_range() calls per alloc+free: %s' % ', '.join(fl) if fl else ''))
 		    elif b['bench'] == 'mmap':
 		        parts.append('mmap/munmap on %s, series/base %.4f (goal %s: %s)'
 		                     % (b['run'], b['ratio'], b['goal'], 'met' if b['goal_met'] else 'MISSED'))

@@ -110,3 +110,32 @@ table() {
 	[ "$status" -eq 1 ]
 	grep -q 'no figures in' "$T/bench.md"
 }
+
+@test "bench nodm: the ratio of test_vmalloc's averages, flush calls per alloc+free, the goal" {
+	for i in 1 2 3; do
+		{
+			echo "@@BENCH test_vmalloc fix_size_alloc_test passed: 1 failed: 0 xfailed: 0 repeat: 1 loops: 200 avg: $((100 + i)) usec"
+			echo "@@BENCH test_vmalloc no_direct_map_alloc_test passed: 1 failed: 0 xfailed: 0 repeat: 1 loops: 200 avg: $((130 + i)) usec"
+			echo "@@BENCH vmbench nr_pages=256"
+		} >"$T/n$i.log"
+		printf 'nodm\tx86_64-bench\tseries\t%d\t%s\n' "$i" "$T/n$i.log" >>"$T/runs.tsv"
+	done
+	cp "$T/n1.log" "$T/f1.log"
+	{
+		echo "@@BENCH flushes test=plain flush_tlb_kernel_range=7 flush_tlb_all=0"
+		echo "@@BENCH flushes test=nodm flush_tlb_kernel_range=200 flush_tlb_all=3"
+	} >>"$T/f1.log"
+	printf 'nodmfl\tx86_64-bench\tseries\t1\t%s\n' "$T/f1.log" >>"$T/runs.tsv"
+	echo "x 1" >"$T/boots"
+	run python3 "$TOP/scripts/bench_table.py" --runs "$T/runs.tsv" --boots "$T/boots" --seconds 1 \
+		--icount x --series abc --md "$T/bench.md" --json "$T/bench.json"
+	[ "$status" -eq 0 ]
+	grep -q '| 1024 KiB | 101 / 102 / 103 | 131 / 132 / 133 | 1.29x | 0.035 / 1.000 | 0.015 |' "$T/bench.md"
+	grep -q '| met |' "$T/bench.md"
+	# a failed case is no figure
+	sed -i 's/no_direct_map_alloc_test passed: 1 failed: 0/no_direct_map_alloc_test passed: 0 failed: 1/' "$T/n2.log"
+	run python3 "$TOP/scripts/bench_table.py" --runs "$T/runs.tsv" --boots "$T/boots" --seconds 1 \
+		--icount x --series abc --md "$T/bench.md" --json "$T/bench.json"
+	[ "$status" -eq 1 ]
+	grep -q 'no figures in' "$T/bench.md"
+}
