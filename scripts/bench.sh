@@ -6,14 +6,14 @@
 # line with a "before" kernel (built by make proof from the base + those
 # patches) alternates before and series boots in one go, so the ratio never
 # compares runs of different sessions.  scripts/bench_table.py reads the
-# figures the guests print (nodm_test_bench's lines and "@@BENCH
-# mmap_munmap") and writes min/median/max per figure,
+# figures the guests print ("@@BENCH" lines: test_vmalloc's Summary lines,
+# flush calls, mmap_munmap) and writes min/median/max per figure,
 # the ratios and the goals (VM_NO_DIRECT_MAP <= 1.5x plain vmalloc from
 # 1 MiB and one flush per allocation; munmap/mmap within 1 % of the base).
 # A boot that fails, times out or has a splat fails the stage; a goal that
 # is missed is reported, not fatal (the figures are for the reviewers).
 #
-# Environment: BENCH (only the lines of one bench), REPEAT, BUILD_DIR
+# Environment: BENCH (only the lines of these benches, e.g. nodm,nodmfl), REPEAT, BUILD_DIR
 # Output: build/results/bench/{bench.md,bench.json}, one directory per boot
 # Needs: make build, make proof (the before kernels); builds the bench
 #        kernels (configs/matrix.conf: x86_64-bench, arm64-bench) if needed
@@ -43,7 +43,7 @@ while read -r bench run before append; do
 	case "$bench" in '' | '#'* | *=*) continue ;; esac
 	[ -f "$CONFIG_DIR/qemu/$run.conf" ] || die "configs/bench.conf: unknown run '$run'"
 	[ -n "$append" ] || die "configs/bench.conf: no command line for '$bench $run'"
-	[ -z "${BENCH:-}" ] || [ "$BENCH" = "$bench" ] || continue
+	case ",${BENCH:-$bench}," in *",$bench,"*) ;; *) continue ;; esac
 	arch=$(run_arch "$run")
 	# the bench kernels (x86_64-bench, arm64-bench) are built here, the
 	# matrix kernels by make build
