@@ -3,7 +3,7 @@
 # script from scripts/ (each also runs alone, with --help).
 #
 # Knobs (environment or make variables): KSRC=/path/to/linux BASE=<commit>
-# ARCH=x86_64|i386|arm64|arm64-64k BOOT=<run> CYCLES=N SERIES=file PATCHES=dir V=N
+# ARCH=x86_64|x86_64-kvm|i386|arm64|arm64-64k BOOT=<run> CYCLES=N SERIES=file PATCHES=dir V=N
 # TOPIC=<topic>[,<topic>] POST_AS="Name <address>"|me BUILD_DIR=dir CACHE_DIR=dir
 
 S := scripts

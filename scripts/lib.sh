@@ -28,7 +28,7 @@ TOPIC_CONF_DIR=${TOPIC_CONF_DIR:-$CONFIG_DIR/topics}
 JOBS=${JOBS:-$(($(nproc) + 1))}
 # every architecture the matrix knows (arm64-64k: arm64 with 64K pages, its
 # own kernel in build/kernel/arm64-64k; configs/matrix.conf says how)
-KNOWN_ARCHES="x86_64 i386 arm64 arm64-64k"
+KNOWN_ARCHES="x86_64 x86_64-kvm i386 arm64 arm64-64k"
 # arches built and booted only when named (ARCH=arm64-16k, BOOT=<run>): not
 # in 'make build' or 'make check', for CI's time (docs/proof-arm64-vmemmap.md)
 EXTRA_ARCHES="arm64-16k x86_64-bench arm64-bench"
