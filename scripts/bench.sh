@@ -13,7 +13,8 @@
 # A boot that fails, times out or has a splat fails the stage; a goal that
 # is missed is reported, not fatal (the figures are for the reviewers).
 #
-# Environment: BENCH (only the lines of these benches, e.g. nodm,nodmfl), REPEAT, BUILD_DIR
+# Environment: BENCH (only the lines of these benches, e.g. nodm,nodmfl), BENCH_RUN
+#              (only the lines of this run, e.g. x86_64-bench), REPEAT, BUILD_DIR
 # Output: build/results/bench/{bench.md,bench.json}, one directory per boot
 # Needs: make build, make proof (the before kernels); builds the bench
 #        kernels (configs/matrix.conf: x86_64-bench, arm64-bench) if needed
@@ -44,6 +45,7 @@ while read -r bench run before append; do
 	[ -f "$CONFIG_DIR/qemu/$run.conf" ] || die "configs/bench.conf: unknown run '$run'"
 	[ -n "$append" ] || die "configs/bench.conf: no command line for '$bench $run'"
 	case ",${BENCH:-$bench}," in *",$bench,"*) ;; *) continue ;; esac
+	[ -z "${BENCH_RUN:-}" ] || [ "$BENCH_RUN" = "$run" ] || continue
 	arch=$(run_arch "$run")
 	# the bench kernels (x86_64-bench, arm64-bench) are built here, the
 	# matrix kernels by make build
@@ -63,7 +65,7 @@ while read -r bench run before append; do
 	fi
 	lines+=("$bench $run $before $append")
 done <"$conf"
-[ "${#lines[@]}" -gt 0 ] || die "no line of configs/bench.conf is for BENCH=${BENCH:-}"
+[ "${#lines[@]}" -gt 0 ] || die "no line of configs/bench.conf is for BENCH=${BENCH:-} BENCH_RUN=${BENCH_RUN:-}"
 
 # bench_boot DIR RUN IMAGE APPEND: one -icount boot; dies on a failed run
 bench_boot() {
