@@ -70,6 +70,7 @@
 #include <sys/reboot.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <asm/ioctls.h>
 #include <time.h>
 
 #ifndef MAP_HUGETLB
@@ -530,10 +531,19 @@ static int hibernation_offered(void)
 	return strstr(buf, "disk") != NULL;
 }
 
-/* one subtest result line; returns 1 if it failed */
-static int ok_case(int nr, int ok, const char *name)
+/*
+ * A test with subtests collects their KTAP lines here, to print them after
+ * its own diagnostic lines, under the test's result.
+ */
+static char ktap_buf[8192];
+static size_t ktap_len;
+
+#define kt(...) (ktap_len += snprintf(ktap_buf + ktap_len, sizeof(ktap_buf) - ktap_len, __VA_ARGS__))
+
+/* one KTAP subtest result line; returns 1 if it failed */
+static int kt_case(int nr, int ok, const char *name)
 {
-	printf("    %s %d %s\n", ok ? "ok" : "not ok", nr, name);
+	kt("    %s %d %s\n", ok ? "ok" : "not ok", nr, name);
 	return !ok;
 }
 
@@ -574,18 +584,19 @@ static int test_kvm_fpstate(int nr)
 	close(kvm);
 	printf("# kvm_fpstate: no_direct_map areas %d before, %d with a vCPU, %d after; /sys/power/state disk %d, %d, %d\n",
 	       before, during, after, hib0, hib1, hib2);
-	printf("    KTAP version 1\n    # Subtest: kvm_fpstate\n    1..5\n");
-	bad += ok_case(++n, vm >= 0 && vcpu >= 0, "vcpu_created");
-	bad += ok_case(++n, before >= 0 && during == before + 1, "fpstate_out_of_direct_map");
-	bad += ok_case(++n, after == before, "fpstate_freed");
+	ktap_len = 0;
+	kt("    KTAP version 1\n    # Subtest: kvm_fpstate\n    1..5\n");
+	bad += kt_case(++n, vm >= 0 && vcpu >= 0, "vcpu_created");
+	bad += kt_case(++n, before >= 0 && during == before + 1, "fpstate_out_of_direct_map");
+	bad += kt_case(++n, after == before, "fpstate_freed");
 	if (hib0 == 1) {
-		bad += ok_case(++n, hib1 == 0, "hibernation_refused");
-		bad += ok_case(++n, hib2 == 1, "hibernation_back");
+		bad += kt_case(++n, hib1 == 0, "hibernation_refused");
+		bad += kt_case(++n, hib2 == 1, "hibernation_back");
 	} else {
-		printf("    ok %d hibernation_refused # SKIP no \"disk\" before the test\n", ++n);
-		printf("    ok %d hibernation_back # SKIP no \"disk\" before the test\n", ++n);
+		kt("    ok %d hibernation_refused # SKIP no \"disk\" before the test\n", ++n);
+		kt("    ok %d hibernation_back # SKIP no \"disk\" before the test\n", ++n);
 	}
-	printf("%s %d kvm_fpstate\n", bad ? "not ok" : "ok", nr);
+	printf("%s%s %d kvm_fpstate\n", ktap_buf, bad ? "not ok" : "ok", nr);
 	return bad != 0;
 }
 
@@ -635,11 +646,6 @@ struct pmem_ns {
 	int id;				/* namespace<id>.0 */
 	unsigned long long start, size;
 };
-
-static char ktap_buf[8192];
-static size_t ktap_len;
-
-#define kt(...) (ktap_len += snprintf(ktap_buf + ktap_len, sizeof(ktap_buf) - ktap_len, __VA_ARGS__))
 
 static long taint(void)
 {
@@ -873,13 +879,6 @@ static int vmemmap_mapped(unsigned long long *total, unsigned long long *first)
 		last_end = e;
 	}
 	return ranges;
-}
-
-/* one KTAP result line; returns 1 if it failed */
-static int kt_case(int nr, int ok, const char *name)
-{
-	kt("    %s %d %s\n", ok ? "ok" : "not ok", nr, name);
-	return !ok;
 }
 
 static int pmem_shared(void)
@@ -1285,6 +1284,19 @@ static void setup(void)
 		    read_file(HUGE_2M_POOL, buf, sizeof(buf)) > 0 && atoi(buf) > 0;
 }
 
+/*
+ * The last line, then the reboot that ends the run (QEMU has -no-reboot).
+ * Wait until the console has sent every byte first: the kernel prints its
+ * "reboot:" lines straight to the UART, ahead of what is still queued in the
+ * tty, and would split a result line.
+ */
+static void finish(int fails)
+{
+	printf("@@DONE fails=%d\n", fails);
+	ioctl(STDOUT_FILENO, TCSBRK, 1);	/* tcdrain() */
+	reboot(RB_AUTOBOOT);
+}
+
 int main(int argc, char **argv)
 {
 	char what[32];
@@ -1300,36 +1312,32 @@ int main(int argc, char **argv)
 	}
 	if (opt_str("pmem", what, sizeof(what))) {
 		/* a pmem boot runs nothing else */
-		printf("@@DONE fails=%d\n", test_vmemmap_pmem(what));
-		reboot(RB_AUTOBOOT);
+		finish(test_vmemmap_pmem(what));
 		return 0;
 	}
 	if (opt("kvm", 0)) {
 		/* a kvm boot runs nothing else */
 		printf("@@KTAP-BEGIN\nKTAP version 1\n1..1\n");
 		fails = test_kvm_fpstate(1);
-		printf("@@KTAP-END\n@@DONE fails=%d\n", fails);
-		reboot(RB_AUTOBOOT);
+		printf("@@KTAP-END\n");
+		finish(fails);
 		return 0;
 	}
 	if (opt("vmbench", 0)) {
 		/* a test_vmalloc bench boot runs nothing else */
 		vmbench();
-		printf("@@DONE fails=0\n");
-		reboot(RB_AUTOBOOT);
+		finish(0);
 		return 0;
 	}
 	if (opt("bench", 0) > 0) {
 		/* a benchmark boot runs nothing else */
 		bench(opt("bench", 0));
-		printf("@@DONE fails=0\n");
-		reboot(RB_AUTOBOOT);
+		finish(0);
 		return 0;
 	}
 	if (opt("kunit_only", 0)) {
 		/* the kernel's own KTAP is all this boot is for */
-		printf("@@DONE fails=0\n");
-		reboot(RB_AUTOBOOT);
+		finish(0);
 		return 0;
 	}
 	printf("@@KTAP-BEGIN\nKTAP version 1\n1..7\n");
@@ -1343,7 +1351,6 @@ int main(int argc, char **argv)
 	printf("@@KTAP-END\n");
 	if (opt("hotplug", 0))
 		fails += hotplug_phase(1);
-	printf("@@DONE fails=%d\n", fails);
-	reboot(RB_AUTOBOOT);
+	finish(fails);
 	return 0;
 }
