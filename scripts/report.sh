@@ -62,11 +62,16 @@ nodm_plot() {
 		    sys.exit(1)
 		cols = []
 		for b in benches:
-		    with open('%s/nodm-%s.dat' % (sys.argv[2], b['run']), 'w') as f:
-		        for r in b['rows']:
-		            t = r['usec']
-		            f.write('%d %g %g\n' % (r['kib'], t['plain']['median'], t['nodm']['median']))
-		    cols.append(b['run'])
+		    for iof in (False, True):
+		        rows = [r for r in b['rows'] if r.get('init_on_free', False) == iof]
+		        if not rows:
+		            continue
+		        name = b['run'] + ('-init_on_free' if iof else '')
+		        with open('%s/nodm-%s.dat' % (sys.argv[2], name), 'w') as f:
+		            for r in rows:
+		                t = r['usec']
+		                f.write('%d %g %g\n' % (r['kib'], t['plain']['median'], t['nodm']['median']))
+		        cols.append(name)
 		print(' '.join(cols))
 	PY
 }
