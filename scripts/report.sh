@@ -321,11 +321,14 @@ testing_text() {
 		        continue
 		    if b['bench'] == 'nodm':
 		        fl = sorted({'%g' % r['flushes_per_op']['nodm'][0] for r in b['rows'] if r['flushes_per_op']})
-		        parts.append('VM_NO_DIRECT_MAP alloc+free on %s, x plain vmalloc: %s '
-		                     '(goal %s: %s)%s'
-		                     % (b['run'], ', '.join('%s %.2f' % (
-		                         '%dK' % r['kib'] if r['kib'] < 1024 else '%dM' % (r['kib'] // 1024),
-		                         r['nodm_over_plain']) for r in b['rows']),
+		        def ratios(iof):
+		            return ', '.join('%s %.2f' % (
+		                '%dK' % r['kib'] if r['kib'] < 1024 else '%dM' % (r['kib'] // 1024),
+		                r['nodm_over_plain']) for r in b['rows'] if r.get('init_on_free', False) == iof)
+		        parts.append('VM_NO_DIRECT_MAP alloc+free on %s, x plain vmalloc(): %s '
+		                     'with init_on_free=1 (both clear the pages at free), %s without '
+		                     '(only VM_NO_DIRECT_MAP clears them) (goal %s: %s)%s'
+		                     % (b['run'], ratios(True) or '-', ratios(False) or '-',
 		                        b['goal'], 'met' if b['goal_met'] else 'MISSED',
 		                        ', flush_tlb_kernel_range() calls per alloc+free: %s' % ', '.join(fl) if fl else ''))
 		    elif b['bench'] == 'mmap':
@@ -334,7 +337,7 @@ testing_text() {
 		if parts:
 		    stale('benchmark', bench)
 		    para('Benchmarks with all topics applied (guest-side under QEMU %s, '
-		         'medians of %s runs, with and without the patches booted in turn): %s.'
+		         'medians of %s runs; the two sides of a ratio booted in turn): %s.'
 		         % (bench['qemu'], bench.get('repeat') or '?', '; '.join(parts)))
 	PY
 	table=$(awk '/^\| run \|/ { t = 1 } t && /^\|/ { print "  " $0; next } t { exit }' "$summary")

@@ -547,16 +547,52 @@ static int kt_case(int nr, int ok, const char *name)
 	return !ok;
 }
 
+/* a VM with one vCPU: 1 if both were created, 0 if not, and closed again */
+static int vcpu_created(int kvm)
+{
+	int vm, vcpu;
+
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	vcpu = vm < 0 ? -1 : ioctl(vm, KVM_CREATE_VCPU, 0);
+	if (vcpu >= 0)
+		close(vcpu);
+	if (vm >= 0)
+		close(vm);
+	return vcpu >= 0;
+}
+
+/*
+ * From the open() of /dev/snapshot for reading to its close(), hibernation is
+ * being prepared (PM_HIBERNATION_PREPARE ... PM_POST_HIBERNATION): no new
+ * VM_NO_DIRECT_MAP area, so no new vCPU; after the close, vCPUs again.
+ * 1: as expected, 0: not, -1: /dev/snapshot cannot be opened.
+ */
+static int vcpu_refused_while_hibernating(int kvm)
+{
+	int snap, during, after;
+
+	snap = open("/dev/snapshot", O_RDONLY);
+	if (snap < 0)
+		return -1;
+	during = vcpu_created(kvm);
+	close(snap);
+	after = vcpu_created(kvm);
+	printf("# kvm_fpstate: with /dev/snapshot open a vCPU was %screated, after its close %screated\n",
+	       during ? "" : "not ", after ? "" : "not ");
+	return !during && after;
+}
+
 /*
  * A KVM vCPU's guest FPU state (fpu_alloc_guest_fpstate()) is a
  * VM_NO_DIRECT_MAP area for the vCPU's lifetime, and hibernation is not
- * offered while it lives.  Where the kernel has no /dev/kvm (no KVM, or a CPU
- * without SVM/VMX), SKIP.
+ * offered while it lives, nor is a vCPU created while hibernation is being
+ * prepared.  Where the kernel has no /dev/kvm (no KVM, or a CPU without
+ * SVM/VMX), SKIP.
  */
 static int test_kvm_fpstate(int nr)
 {
 	int kvm, vm, vcpu, before, during, after = -1, hib0, hib1, hib2 = -1;
-	int i, bad = 0, n = 0;
+	int i, bad = 0, n = 0, snap = -1;
 
 	kvm = open("/dev/kvm", O_RDWR);
 	if (kvm < 0) {
@@ -581,11 +617,13 @@ static int test_kvm_fpstate(int nr)
 			break;
 		usleep(100000);
 	}
+	if (hib0 == 1)
+		snap = vcpu_refused_while_hibernating(kvm);
 	close(kvm);
 	printf("# kvm_fpstate: no_direct_map areas %d before, %d with a vCPU, %d after; /sys/power/state disk %d, %d, %d\n",
 	       before, during, after, hib0, hib1, hib2);
 	ktap_len = 0;
-	kt("    KTAP version 1\n    # Subtest: kvm_fpstate\n    1..5\n");
+	kt("    KTAP version 1\n    # Subtest: kvm_fpstate\n    1..6\n");
 	bad += kt_case(++n, vm >= 0 && vcpu >= 0, "vcpu_created");
 	bad += kt_case(++n, before >= 0 && during == before + 1, "fpstate_out_of_direct_map");
 	bad += kt_case(++n, after == before, "fpstate_freed");
@@ -596,6 +634,11 @@ static int test_kvm_fpstate(int nr)
 		kt("    ok %d hibernation_refused # SKIP no \"disk\" before the test\n", ++n);
 		kt("    ok %d hibernation_back # SKIP no \"disk\" before the test\n", ++n);
 	}
+	if (snap >= 0)
+		bad += kt_case(++n, snap == 1, "no_vcpu_while_hibernating");
+	else
+		kt("    ok %d no_vcpu_while_hibernating # SKIP %s\n", ++n,
+		   hib0 == 1 ? "no /dev/snapshot" : "no \"disk\" before the test");
 	printf("%s%s %d kvm_fpstate\n", ktap_buf, bad ? "not ok" : "ok", nr);
 	return bad != 0;
 }
