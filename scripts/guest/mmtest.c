@@ -34,6 +34,7 @@
  * Kernel command line options (mmseries.*):
  *   mmseries.iters=N     mmap_stress iterations (default 200)
  *   mmseries.vmalloc_mask=M  test_vmalloc's run_test_mask (default 5179)
+ *   mmseries.vmalloc_threads=N  test_vmalloc's nr_threads (default 2)
  *   mmseries.kunit_rerun=S   the suite kunit_rerun runs (default x86_pae_pgd_list)
  *   mmseries.hotplug=1   after the tests, run the stress children in
  *                        parallel and report memory every time it changes
@@ -189,8 +190,8 @@ static int test_vmalloc(int nr)
 	int passed[32], failed[32], n = 0, i, bad = 0, ret;
 	char *p;
 
-	snprintf(params, sizeof(params), "run_test_mask=%ld nr_threads=2 test_loop_count=200 test_repeat_count=1",
-		 opt("vmalloc_mask", VMALLOC_MASK));
+	snprintf(params, sizeof(params), "run_test_mask=%ld nr_threads=%ld test_loop_count=200 test_repeat_count=1",
+		 opt("vmalloc_mask", VMALLOC_MASK), opt("vmalloc_threads", 2));
 	ret = load_module("/lib/modules/test_vmalloc.ko", params);
 	if (ret != 0 && ret != -EAGAIN) {
 		printf("# test_vmalloc: finit_module failed: %d\n", ret);
