@@ -114,10 +114,11 @@ def main():
             rows, goals = [], []
             for kib, iof in sorted({(r['kib'], r['init_on_free']) for r in kernels['series']}):
                 runs = [r for r in kernels['series'] if r['kib'] == kib and r['init_on_free'] == iof]
-                t = {k: mmm([r['usec'][k] for r in runs if k in r['usec']] or [0]) for k in ('plain', 'nodm')}
-                if not t['plain']['median'] or not t['nodm']['median']:
+                usec = {k: [r['usec'][k] for r in runs if k in r['usec']] for k in ('plain', 'nodm')}
+                if not usec['plain'] or not usec['nodm']:
                     missing.append('nodm %s %d KiB: no plain or no VM_NO_DIRECT_MAP figure' % (run, kib))
                     continue
+                t = {k: mmm(v) for k, v in usec.items()}
                 ratio = t['nodm']['median'] / t['plain']['median']
                 # flush counts do not depend on who clears the pages
                 fl = [r for r in data.get(('nodmfl', run), {}).get('series', []) if r['kib'] == kib]
